@@ -1,0 +1,101 @@
+// Renders templates/project into a directory.
+//
+// - `*.hbs` files go through handlebars (suffix dropped) with noEscape + strict: HTML escaping is
+//   wrong for YAML/TOML/Python, and a misspelt variable must fail loudly, not render as "".
+//   String values in YAML, TOML and Python files go through the format-aware helpers below.
+// - Every other file is copied byte for byte (the favicon never meets a template engine).
+// - npm drops or mangles some dotfiles when packing, so they live under a `_` name (RENAMES).
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import { stringify as tomlStringify } from 'smol-toml';
+import type { TemplateContext } from './context.js';
+
+export const TEMPLATE_SUFFIX = '.hbs';
+
+/** Path segments renamed on the way out (npm pack never ships these names as-is). */
+export const RENAMES: Readonly<Record<string, string>> = {
+  _gitignore: '.gitignore',
+  _gitattributes: '.gitattributes',
+  _github: '.github',
+  _editorconfig: '.editorconfig',
+};
+
+type Scalar = string | number | boolean;
+type Value = Scalar | Scalar[];
+
+function assertValue(v: unknown, helper: string): asserts v is Value {
+  const ok = (x: unknown) => ['string', 'number', 'boolean'].includes(typeof x);
+  if (!(ok(v) || (Array.isArray(v) && v.every(ok)))) {
+    throw new Error(`{{${helper}}} takes a string, number, boolean or list of them, got ${typeof v}`);
+  }
+}
+
+/** YAML: a JSON value is a valid YAML 1.2 flow value, always quoted, always one line. */
+export function yamlValue(v: unknown): string {
+  assertValue(v, 'yaml');
+  return JSON.stringify(v);
+}
+
+/** TOML: let the TOML library quote it (basic strings, arrays, integers). */
+export function tomlValue(v: unknown): string {
+  assertValue(v, 'toml');
+  return tomlStringify({ v }).replace(/^v = /, '').trimEnd();
+}
+
+/** Python: a JSON string is a valid Python str literal; booleans and lists need spelling out. */
+export function pyValue(v: unknown): string {
+  assertValue(v, 'py');
+  const one = (x: Scalar) => (typeof x === 'boolean' ? (x ? 'True' : 'False') : JSON.stringify(x));
+  return Array.isArray(v) ? `[${v.map(one).join(', ')}]` : one(v);
+}
+
+export function createRenderer() {
+  const hb = Handlebars.create();
+  hb.registerHelper('yaml', yamlValue);
+  hb.registerHelper('toml', tomlValue);
+  hb.registerHelper('py', pyValue);
+  hb.registerHelper('json', (v: unknown) => JSON.stringify(v));
+  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  return (source: string, ctx: TemplateContext, name = 'template'): string => {
+    try {
+      return hb.compile(source, { noEscape: true, strict: true })(ctx);
+    } catch (e) {
+      throw new Error(`rendering ${name}: ${(e as Error).message}`);
+    }
+  };
+}
+
+/** Output path for a template-relative path: RENAMES applied, `.hbs` dropped. */
+export function outputPath(rel: string): string {
+  const parts = rel.split(/[\\/]/).map((seg) => RENAMES[seg] ?? seg);
+  const last = parts.length - 1;
+  if (parts[last].endsWith(TEMPLATE_SUFFIX)) parts[last] = parts[last].slice(0, -TEMPLATE_SUFFIX.length);
+  return parts.join('/');
+}
+
+/**
+ * Renders every file under `srcDir` into `destDir` (which must exist).
+ * Returns the output paths, relative to destDir, sorted.
+ */
+export async function renderTree(srcDir: string, destDir: string, ctx: TemplateContext): Promise<string[]> {
+  const render = createRenderer();
+  const entries = await fs.readdir(srcDir, { recursive: true, withFileTypes: true });
+  const written: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const abs = path.join(entry.parentPath, entry.name);
+    const rel = path.relative(srcDir, abs);
+    const out = outputPath(rel);
+    const dest = path.join(destDir, out);
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    if (rel.endsWith(TEMPLATE_SUFFIX)) {
+      const { mode } = await fs.stat(abs);
+      await fs.writeFile(dest, render(await fs.readFile(abs, 'utf8'), ctx, rel), { mode });
+    } else {
+      await fs.copyFile(abs, dest); // byte for byte, mode kept
+    }
+    written.push(out);
+  }
+  return written.sort();
+}
