@@ -33,6 +33,8 @@ export interface TemplateContext extends Answers {
   pythonVersion: string;
   /** ruff's target-version, e.g. "py313". */
   ruffTarget: string;
+  /** binaryTypes with each `/` written `~1`, as CloudFormation's RestApi BinaryMediaTypes wants it. */
+  samBinaryTypes: string[];
 }
 
 export function templateContext(a: Answers): TemplateContext {
@@ -47,5 +49,6 @@ export function templateContext(a: Answers): TemplateContext {
     hasStagePrefix: a.stage !== '$default',
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),
+    samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),
   };
 }
