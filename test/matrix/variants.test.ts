@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   VARIANTS,
-  BUILD_RUNTIME,
+  CI_PYTHON_RUNTIME,
   domainMode,
   expectedAnswers,
   selectVariants,
@@ -52,8 +52,8 @@ describe('matrix table', () => {
     expect(idsWhere((a) => a.runtime === runtime)).not.toEqual([]);
   });
 
-  test(`sam build runs: some variant of each API uses the build runtime (${BUILD_RUNTIME})`, () => {
-    for (const api of APIS) expect(idsWhere((a) => a.api === api && a.runtime === BUILD_RUNTIME), api).not.toEqual([]);
+  test(`sam build runs: some variant of each API uses the build runtime (${CI_PYTHON_RUNTIME})`, () => {
+    for (const api of APIS) expect(idsWhere((a) => a.api === api && a.runtime === CI_PYTHON_RUNTIME), api).not.toEqual([]);
   });
 
   test('a custom domain appears with and without a Route 53 hosted zone', () => {

@@ -115,8 +115,11 @@ export function domainMode(a: ExpectedAnswers): DomainMode {
   return a.basePath === '' ? 'root' : 'base-path';
 }
 
-/** The runtime `sam build` can build here: the one matching the local python3 (see test/README.md). */
-export const BUILD_RUNTIME = process.env.SERVERLESS_DASH_BUILD_RUNTIME ?? 'python3.11';
+/**
+ * The Python of this machine and of CI (setup-python in .github/workflows/ci.yml). `sam build` can
+ * only build the runtime matching the local Python, so the table must have variants on it.
+ */
+export const CI_PYTHON_RUNTIME = 'python3.11';
 
 /**
  * SERVERLESS_DASH_VARIANTS: comma-separated ids, globs (`*` any run of characters) or prefixes

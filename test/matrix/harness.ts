@@ -1,0 +1,237 @@
+// Runs one matrix variant: generate it with the installed scaffolder, then prove the generated
+// project works with its own tools. Every failure names the variant and the step.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { execa, type Options } from 'execa';
+import { parseCfnTemplate, type CfnTemplate } from './cfn-yaml.js';
+import { BASE_FLAGS, expectedAnswers, type ExpectedAnswers, type Variant } from './variants.js';
+import { settings, venvBin, venvEnv } from './settings.js';
+
+const OUTPUT_TAIL_LINES = 60;
+const STEP_TIMEOUT_MS = 15 * 60_000;
+
+export class StepError extends Error {
+  override name = 'StepError';
+}
+
+/** One line per step on stderr, so a long run shows where it is (vitest buffers test output). */
+export function progress(who: string, message: string): void {
+  process.stderr.write(`[matrix] ${who}: ${message}\n`);
+}
+
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
+function tail(output: string): string {
+  const lines = output.trimEnd().split('\n');
+  const cut = lines.length > OUTPUT_TAIL_LINES ? [`… (${lines.length - OUTPUT_TAIL_LINES} lines above)`] : [];
+  return [...cut, ...lines.slice(-OUTPUT_TAIL_LINES)].join('\n');
+}
+
+export interface StepOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Every step's full output is appended here (the error message carries only the tail). */
+  log?: string;
+}
+
+/**
+ * Runs a command as step `step` of `who` (a variant id, or "setup"). Non-zero exit, a timeout or a
+ * command that cannot start throws `<who>: step "<step>" failed (…)` followed by the output's tail.
+ */
+export async function runStep(who: string, step: string, cmd: string, args: string[], opts: StepOptions = {}) {
+  const started = performance.now();
+  progress(who, `${step} …`);
+  const options: Options = {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: opts.env === undefined,
+    stdin: 'ignore', // never a TTY, never waits for input
+    all: true,
+    reject: false,
+    timeout: STEP_TIMEOUT_MS,
+  };
+  const result = await execa(cmd, args, options);
+  const all = String(result.all ?? '');
+  if (opts.log) {
+    await fs.appendFile(opts.log, `\n$ (cd ${opts.cwd ?? '.'} && ${result.command})\n${all}\n[exit ${result.exitCode}]\n`);
+  }
+  if (result.failed) {
+    const why = result.timedOut
+      ? `timed out after ${STEP_TIMEOUT_MS / 1000} s`
+      : result.exitCode !== undefined
+        ? `exit ${result.exitCode}`
+        : `could not run: ${result.shortMessage}`;
+    progress(who, `${step} FAILED (${why}, ${seconds(started)})`);
+    throw new StepError(`${who}: step "${step}" failed (${why})\n$ ${result.command}\n${tail(all)}`);
+  }
+  progress(who, `${step} ok (${seconds(started)})`);
+  return { stdout: String(result.stdout), all };
+}
+
+/** An in-process check as a named step: any error it throws becomes a StepError naming the step. */
+export async function checkStep(who: string, step: string, check: () => Promise<void> | void): Promise<void> {
+  const started = performance.now();
+  try {
+    await check();
+  } catch (e) {
+    progress(who, `${step} FAILED (${seconds(started)})`);
+    throw new StepError(`${who}: step "${step}" failed\n${(e as Error).message}`);
+  }
+  progress(who, `${step} ok (${seconds(started)})`);
+}
+
+/** A pool of `size` slots: at most `size` variants run at once, the rest wait their turn. */
+export function createPool(size: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async function run<T>(task: () => Promise<T>): Promise<T> {
+    if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** Generates `projectName` into `parentDir` (emptied first) with the installed scaffolder, flags only. */
+export async function generateProject(
+  who: string,
+  createBin: string,
+  parentDir: string,
+  projectName: string | undefined,
+  flags: string[],
+  log?: string,
+): Promise<string> {
+  const projectDir = path.join(parentDir, projectName ?? 'serverless-dash');
+  await fs.rm(projectDir, { recursive: true, force: true });
+  await fs.mkdir(parentDir, { recursive: true });
+  const positional = projectName === undefined ? [] : [projectName];
+  await runStep(who, 'generate', createBin, [...BASE_FLAGS, ...positional, ...flags], { cwd: parentDir, log });
+  return projectDir;
+}
+
+export interface VariantContext {
+  createBin: string;
+  buildRuntime: string;
+}
+
+/** Everything the matrix proves for one variant, step by step. */
+export async function runVariant(variant: Variant, ctx: VariantContext): Promise<void> {
+  const who = `variant ${variant.id}`;
+  const started = performance.now();
+  const expected = expectedAnswers(variant);
+  const matrixDir = path.join(settings.outputDir, 'matrix');
+  const log = path.join(matrixDir, `${variant.id}.log`);
+  await fs.mkdir(matrixDir, { recursive: true });
+  await fs.writeFile(log, `${who}\nflags: ${variant.flags.join(' ')}\n`);
+
+  const dir = await generateProject(who, ctx.createBin, matrixDir, variant.id, variant.flags, log);
+  const inProject = { cwd: dir, env: venvEnv(), log };
+  const templateYaml = await fs.readFile(path.join(dir, 'template.yaml'), 'utf8');
+  await checkStep(who, 'rendered values', () => {
+    const mismatches = renderedValueMismatches(parseCfnTemplate(templateYaml), expected);
+    if (mismatches.length) throw new Error(`template.yaml disagrees with the flags:\n  ${mismatches.join('\n  ')}`);
+  });
+  await runStep(who, 'pytest', venvBin('python'), ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], inProject);
+  await runStep(who, 'ruff check', venvBin('ruff'), ['check', '--no-cache', '.'], inProject);
+  if (await usesRuffFormat(dir)) await runStep(who, 'ruff format', venvBin('ruff'), ['format', '--no-cache', '--check', '.'], inProject);
+  await runStep(who, 'cfn-lint', venvBin('cfn-lint'), ['template.yaml'], inProject);
+  await runStep(who, 'sam validate', venvBin('sam'), ['validate', '--lint'], inProject);
+  if (expected.runtime === ctx.buildRuntime) {
+    await runStep(who, 'sam build', venvBin('sam'), ['build'], inProject);
+    await checkStep(who, 'build artefact', () => checkArtefact(dir, parseCfnTemplate(templateYaml)));
+  } else {
+    progress(who, `sam build skipped: ${expected.runtime} is not the local Python (${ctx.buildRuntime})`);
+  }
+  progress(who, `PASSED (${seconds(started)})`);
+  if (!settings.keepOutput) await fs.rm(dir, { recursive: true, force: true });
+}
+
+/** The project runs `ruff format --check` itself (Makefile or CI) exactly when it says so somewhere we can see. */
+async function usesRuffFormat(dir: string): Promise<boolean> {
+  const candidates = ['Makefile', '.github/workflows/ci.yml', 'pyproject.toml'];
+  const texts = await Promise.all(candidates.map((f) => fs.readFile(path.join(dir, f), 'utf8').catch(() => '')));
+  return texts.some((t) => /ruff format|\[tool\.ruff\.format\]/.test(t));
+}
+
+function onlyResource(t: CfnTemplate, type: string): [string, Record<string, unknown>] {
+  const found = Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+  if (found.length !== 1) throw new Error(`expected exactly one ${type} in template.yaml, found ${found.length}`);
+  const [id, resource] = found[0];
+  return [id, resource.Properties ?? {}];
+}
+
+/** Compares what the flags asked for with what template.yaml says; returns one line per mismatch. */
+export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): string[] {
+  const mismatches: string[] = [];
+  // A property may be a !Ref to a parameter: then what lands is the parameter's Default.
+  const resolve = (v: unknown): unknown => {
+    if (v && typeof v === 'object' && 'Ref' in v) {
+      const param = t.Parameters?.[(v as { Ref: string }).Ref];
+      if (param) return param.Default;
+    }
+    return v;
+  };
+  const compare = (what: string, actual: unknown, expected: unknown) => {
+    const got = resolve(actual);
+    if (!isDeepStrictEqual(got, expected)) {
+      mismatches.push(`${what}: expected ${JSON.stringify(expected)}, template.yaml has ${JSON.stringify(got)}`);
+    }
+  };
+
+  const [, fnProps] = onlyResource(t, 'AWS::Serverless::Function');
+  const fn = { ...t.Globals?.Function, ...fnProps };
+  compare('Function.MemorySize', fn.MemorySize, want.memory);
+  compare('Function.Timeout', fn.Timeout, want.timeout);
+  compare('Function.Architectures', fn.Architectures, [want.arch]);
+  compare('Function.Runtime', fn.Runtime, want.runtime);
+
+  const [apiType, globalsKey] = want.api === 'rest' ? ['AWS::Serverless::Api', 'Api'] : ['AWS::Serverless::HttpApi', 'HttpApi'];
+  const [, apiProps] = onlyResource(t, apiType);
+  const api = { ...t.Globals?.[globalsKey], ...apiProps };
+  // An HttpApi without StageName gets `$default`.
+  const stage = want.api === 'http' && api.StageName === undefined ? '$default' : api.StageName;
+  compare(`${apiType}.StageName`, stage, want.stage);
+  if (want.api === 'rest') {
+    const types = resolve(api.BinaryMediaTypes);
+    const decoded = Array.isArray(types) ? types.map((x) => String(x).replaceAll('~1', '/')) : types;
+    compare('Api.BinaryMediaTypes (~1 decoded)', decoded, want.binaryTypes);
+  } else {
+    // HTTP APIs pass binary bodies as they are; the property does not exist there.
+    compare('HttpApi.BinaryMediaTypes', api.BinaryMediaTypes, undefined);
+  }
+
+  const domain = resolve(api.Domain) as Record<string, unknown> | undefined;
+  if (want.domain === '') {
+    compare(`${apiType}.Domain`, domain, undefined);
+  } else if (!domain) {
+    mismatches.push(`${apiType}.Domain: expected ${want.domain}, template.yaml has none`);
+  } else {
+    compare('Domain.DomainName', domain.DomainName, want.domain);
+    compare('Domain.CertificateArn', domain.CertificateArn, want.certificateArn);
+    const basePath = resolve(domain.BasePath);
+    const segments = Array.isArray(basePath) ? basePath.map((p) => String(p).replace(/^\//, '')) : basePath;
+    // The root mapping may be written as no BasePath or as ["/"].
+    compare('Domain.BasePath', isDeepStrictEqual(segments, ['']) ? undefined : segments, want.basePath ? [want.basePath] : undefined);
+    const route53 = resolve(domain.Route53) as Record<string, unknown> | undefined;
+    compare('Domain.Route53.HostedZoneId', route53?.HostedZoneId, want.hostedZoneId || undefined);
+  }
+  return mismatches;
+}
+
+/** The built function holds the handler, the dashboard package and its dependencies. */
+async function checkArtefact(dir: string, t: CfnTemplate): Promise<void> {
+  const [functionId] = onlyResource(t, 'AWS::Serverless::Function');
+  const built = path.join(dir, '.aws-sam', 'build', functionId);
+  const required = ['handler.py', 'dashboard/__init__.py', 'dash/__init__.py', 'apig_wsgi/__init__.py'];
+  const missing: string[] = [];
+  for (const rel of required) {
+    const ok = await fs.stat(path.join(built, rel)).then((s) => s.isFile(), () => false);
+    if (!ok) missing.push(rel);
+  }
+  if (missing.length) throw new Error(`${path.relative(dir, built)}/ lacks ${missing.join(', ')}`);
+}

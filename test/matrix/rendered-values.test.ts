@@ -1,0 +1,73 @@
+// The matrix's "rendered values" step compares template.yaml with the flags. These tests prove that
+// comparison can fail: a template rendered with a different value must be reported, field by field.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { templateContext, type Answers } from '../../src/context.js';
+import { createRenderer } from '../../src/render.js';
+import { parseCfnTemplate } from './cfn-yaml.js';
+import { renderedValueMismatches } from './harness.js';
+import { REPO_ROOT } from './settings.js';
+import { VARIANTS, expectedAnswers, type ExpectedAnswers } from './variants.js';
+
+const source = readFileSync(path.join(REPO_ROOT, 'templates/project/template.yaml.hbs'), 'utf8');
+const render = createRenderer();
+
+function renderTemplate(a: ExpectedAnswers) {
+  const answers: Answers = { projectName: 'matrix-check', ...a };
+  return parseCfnTemplate(render(source, templateContext(answers), 'template.yaml.hbs'));
+}
+
+const byId = (id: string) => expectedAnswers(VARIANTS.find((v) => v.id === id)!);
+
+describe('rendered values check', () => {
+  test.each(VARIANTS.map((v) => v.id))('%s: the template rendered from its answers matches', (id) => {
+    expect(renderedValueMismatches(renderTemplate(byId(id)), byId(id))).toEqual([]);
+  });
+
+  test('reports function values that differ from the flags', () => {
+    const want = byId('rest-domain-basepath-py312');
+    const got = renderTemplate({ ...want, memory: 1024, timeout: 29, arch: 'x86_64', runtime: 'python3.13' });
+    expect(renderedValueMismatches(got, want)).toEqual([
+      'Function.MemorySize: expected 512, template.yaml has 1024',
+      'Function.Timeout: expected 20, template.yaml has 29',
+      'Function.Architectures: expected ["arm64"], template.yaml has ["x86_64"]',
+      'Function.Runtime: expected "python3.12", template.yaml has "python3.13"',
+    ]);
+  });
+
+  test('reports stage, binary types and every domain field that differ', () => {
+    const want = byId('rest-domain-basepath-hz-py314-x86');
+    const got = renderTemplate({
+      ...want,
+      stage: 'Other',
+      binaryTypes: ['image/png'],
+      domain: 'other.example.com',
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/x',
+      basePath: '',
+      hostedZoneId: '',
+    });
+    expect(renderedValueMismatches(got, want)).toEqual([
+      'AWS::Serverless::Api.StageName: expected "Prod", template.yaml has "Other"',
+      'Api.BinaryMediaTypes (~1 decoded): expected ["*/*"], template.yaml has ["image/png"]',
+      `Domain.DomainName: expected "bi.example.net", template.yaml has "other.example.com"`,
+      `Domain.CertificateArn: expected "${want.certificateArn}", template.yaml has "arn:aws:acm:eu-west-1:123456789012:certificate/x"`,
+      'Domain.BasePath: expected ["sales.v2"], template.yaml has undefined',
+      'Domain.Route53.HostedZoneId: expected "Z2ABCDEF123", template.yaml has undefined',
+    ]);
+  });
+
+  test('reports a missing or unexpected domain, and the wrong API flavour', () => {
+    const withDomain = byId('http-domain-root-py311');
+    expect(renderedValueMismatches(renderTemplate({ ...withDomain, domain: '', certificateArn: '' }), withDomain)).toEqual([
+      'AWS::Serverless::HttpApi.Domain: expected dash.example.io, template.yaml has none',
+    ]);
+    const noDomain = byId('http-default-py312');
+    expect(renderedValueMismatches(renderTemplate(withDomain), { ...noDomain, stage: '$default', memory: 2048, runtime: 'python3.11' })).toEqual([
+      expect.stringMatching(/^AWS::Serverless::HttpApi\.Domain: expected undefined, template\.yaml has \{"DomainName":"dash\.example\.io"/),
+    ]);
+    expect(() => renderedValueMismatches(renderTemplate(noDomain), { ...noDomain, api: 'rest' })).toThrow(
+      'expected exactly one AWS::Serverless::Api in template.yaml, found 0',
+    );
+  });
+});

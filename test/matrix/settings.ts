@@ -1,0 +1,39 @@
+// Every knob of the matrix and browser tests, read in one place (documented in test/README.md).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const env = process.env;
+const fromRoot = (p: string) => path.resolve(REPO_ROOT, p);
+
+export const settings = {
+  /** The shared Python venv with the generated project's dev requirements (pytest, ruff, cfn-lint, SAM CLI). */
+  venvDir: fromRoot(env.SERVERLESS_DASH_VENV || '.cache/venv'),
+  /** Where generated projects, logs and screenshots go. */
+  outputDir: fromRoot(env.SERVERLESS_DASH_OUTPUT || 'test-output'),
+  /** Keep every generated project (failed ones are always kept). */
+  keepOutput: ['1', 'true', 'yes'].includes((env.SERVERLESS_DASH_KEEP_OUTPUT ?? '').toLowerCase()),
+  /** Variants run at once; each is a chain of processes (pytest, cfn-lint, sam) using about one core. */
+  jobs: Math.max(1, Number(env.SERVERLESS_DASH_JOBS || 2)),
+  /** The interpreter that creates the venv; its version decides which runtime `sam build` can build. */
+  python: env.SERVERLESS_DASH_PYTHON || 'python3',
+  chromium: env.SERVERLESS_DASH_CHROMIUM || '/usr/bin/chromium',
+};
+
+export function venvBin(name: string): string {
+  return path.join(settings.venvDir, 'bin', name);
+}
+
+/** The environment generated projects' tools run in: the shared venv first on PATH, no AWS calls. */
+export function venvEnv(): NodeJS.ProcessEnv {
+  const { PYTHONPATH: _p, PYTHONHOME: _h, ...rest } = process.env;
+  return {
+    ...rest,
+    VIRTUAL_ENV: settings.venvDir,
+    PATH: `${path.join(settings.venvDir, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+    SAM_CLI_TELEMETRY: '0',
+    SAM_CLI_DISABLE_VERSION_CHECK: '1',
+    PYTHONDONTWRITEBYTECODE: '1',
+  };
+}
