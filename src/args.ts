@@ -1,0 +1,93 @@
+// Command-line flags, derived from the option table. node:util parseArgs does the parsing (strict);
+// this adds "did you mean" for unknown flags and the optional value of --overwrite.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import leven from 'leven';
+import { UsageError } from './errors.js';
+import { EXTRA_FLAGS, OPTIONS, type RawAnswers } from './options.js';
+
+export type OverwriteMode = 'empty' | 'merge';
+
+export interface CliArgs {
+  /** Answers given as flags (and the positional project directory). */
+  given: RawAnswers;
+  overwrite?: OverwriteMode;
+  yes: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+const PARSE_OPTIONS: NonNullable<ParseArgsConfig['options']> = Object.fromEntries([
+  ...OPTIONS.filter((o) => o.flag !== '').map((o) => [o.flag, { type: o.kind === 'confirm' ? 'boolean' : 'string' }]),
+  ...EXTRA_FLAGS.map((f) => [
+    f.flag,
+    { type: f.flag === 'overwrite' ? 'string' : 'boolean', ...(f.short ? { short: f.short } : {}) },
+  ]),
+]);
+
+const BOOLEAN_FLAGS = OPTIONS.filter((o) => o.kind === 'confirm').map((o) => o.flag);
+/** Every spelling a user may type, for suggestions. */
+const KNOWN_FLAGS = [...Object.keys(PARSE_OPTIONS), ...BOOLEAN_FLAGS.map((f) => `no-${f}`)];
+
+function closest(name: string): string | undefined {
+  let best: { flag: string; distance: number } | undefined;
+  for (const flag of KNOWN_FLAGS) {
+    const distance = leven(name, flag);
+    if (!best || distance < best.distance) best = { flag, distance };
+  }
+  // A typo, not a different word: at most a third of the name, and never more than 3 edits.
+  return best && best.distance <= Math.min(3, Math.max(1, Math.floor(name.length / 3))) ? best.flag : undefined;
+}
+
+function rejectUnknownFlags(args: string[]): void {
+  const { tokens } = parseArgs({ args, options: PARSE_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option' || KNOWN_FLAGS.includes(token.name)) continue;
+    const suggestion = token.rawName.startsWith('--') ? closest(token.name) : undefined;
+    throw new UsageError(
+      `unknown flag ${token.rawName}${suggestion ? `: did you mean --${suggestion}?` : ''}`,
+    );
+  }
+}
+
+export function parseCliArgs(argv: string[]): CliArgs {
+  // parseArgs has no optional values: a bare --overwrite means "empty it"; --overwrite=merge stays.
+  const end = argv.indexOf('--');
+  const args = argv.map((a, i) => (a === '--overwrite' && (end === -1 || i < end) ? '--overwrite=empty' : a));
+  rejectUnknownFlags(args);
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: PARSE_OPTIONS, strict: true, allowPositionals: true, allowNegative: true });
+  } catch (e) {
+    // parseArgs' messages name the flag and the problem (missing value, value for a boolean).
+    throw new UsageError((e as Error).message.split('\n')[0]);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `one project directory expected, got ${positionals.length}: ${positionals.join(' ')} (quote a value with spaces; flags take one value each)`,
+    );
+  }
+
+  const given: RawAnswers = {};
+  if (positionals.length === 1) given.projectDir = positionals[0];
+  for (const o of OPTIONS) {
+    const v = o.flag === '' ? undefined : values[o.flag];
+    if (v === undefined) continue;
+    if (o.kind === 'confirm') given[o.key] = Boolean(v);
+    else given[o.key] = String(v);
+  }
+
+  const overwrite = values.overwrite as string | undefined;
+  if (overwrite !== undefined && overwrite !== 'empty' && overwrite !== 'merge') {
+    throw new UsageError(
+      `--overwrite=${overwrite}: must be --overwrite (empty the target, keeping .git) or --overwrite=merge`,
+    );
+  }
+  return {
+    given,
+    overwrite: overwrite as OverwriteMode | undefined,
+    yes: values.yes === true,
+    help: values.help === true,
+    version: values.version === true,
+  };
+}

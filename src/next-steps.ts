@@ -1,0 +1,33 @@
+// The closing block: what to type next and where the dashboard will be, for these answers.
+import path from 'node:path';
+import { bold, cyan, dim } from 'kolorist';
+import type { Answers } from './context.js';
+
+/** The URLs the deployed dashboard answers on (placeholders for what only the deploy knows). */
+export function dashboardUrls(a: Answers): string[] {
+  const stage = a.stage === '$default' ? '' : `${a.stage}/`;
+  const urls = [`https://<api-id>.execute-api.<region>.amazonaws.com/${stage}`];
+  if (a.domain) urls.push(`https://${a.domain}/${a.basePath ? `${a.basePath}/` : ''}`);
+  return urls;
+}
+
+function shellQuote(s: string): string {
+  return /^[\w./@%+:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function nextSteps(a: Answers, target: string, installed: boolean, cwd = process.cwd()): string {
+  const rel = path.relative(cwd, target);
+  const steps: [string, string][] = [];
+  if (rel !== '') steps.push([`cd ${shellQuote(rel)}`, '']);
+  if (!installed) steps.push(['make install', 'create .venv with the dependencies']);
+  steps.push(['make dev', 'run the dashboard locally, no AWS account needed']);
+  steps.push(['make test', 'run the tests']);
+  steps.push(['sam deploy --guided', 'first deploy (AWS credentials needed); later: make deploy']);
+  const width = Math.max(...steps.map(([cmd]) => cmd.length));
+  const lines = [bold('Next steps:'), ...steps.map(([cmd, why]) => `  ${cyan(cmd.padEnd(width))}  ${why ? dim(why) : ''}`.trimEnd())];
+  lines.push('', bold('After deploying, the dashboard is at:'), ...dashboardUrls(a).map((u) => `  ${u}`));
+  if (a.domain && !a.hostedZoneId) {
+    lines.push(dim(`  (point a DNS record for ${a.domain} at the API's regional domain name in the stack outputs)`));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,71 @@
+// The target directory: what is there, and what the user allows us to do with it.
+import { promises as fs } from 'node:fs';
+import prompts from 'prompts';
+import type { OverwriteMode } from './args.js';
+import { Cancelled, UsageError } from './errors.js';
+import type { Mode } from './options.js';
+
+/** Kept when a directory is emptied or merged into: the user's history is never ours to touch. */
+export const KEPT_ENTRIES = ['.git'];
+
+export type TargetState =
+  | { kind: 'absent' }
+  /** Exists with nothing in it but KEPT_ENTRIES. */
+  | { kind: 'empty' }
+  | { kind: 'nonEmpty'; entries: string[] };
+
+/** How the new project goes in: into a new directory, after emptying the target, or merged into it. */
+export type Placement = 'create' | OverwriteMode;
+
+export async function inspectTarget(dir: string): Promise<TargetState> {
+  let stat;
+  try {
+    stat = await fs.stat(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'absent' };
+    if (code === 'ENOTDIR') throw new UsageError(`${dir}: a parent of the project directory is a file`);
+    throw e;
+  }
+  if (!stat.isDirectory()) throw new UsageError(`${dir} exists and is not a directory: choose another project directory`);
+  const entries = (await fs.readdir(dir)).filter((e) => !KEPT_ENTRIES.includes(e)).sort();
+  return entries.length === 0 ? { kind: 'empty' } : { kind: 'nonEmpty', entries };
+}
+
+/** Consent for a non-empty target: the --overwrite flag, or a question; never by default. */
+export async function choosePlacement(
+  dir: string,
+  state: TargetState,
+  overwrite: OverwriteMode | undefined,
+  mode: Mode,
+): Promise<Placement> {
+  if (state.kind === 'absent') return 'create';
+  if (state.kind === 'empty') return 'merge';
+  if (overwrite) return overwrite;
+  const shown = state.entries.slice(0, 5).join(', ') + (state.entries.length > 5 ? ', …' : '');
+  if (!mode.interactive || mode.yes) {
+    throw new UsageError(
+      `${dir} is not empty (${shown}): pass --overwrite to empty it (keeps .git) or --overwrite=merge to write into it`,
+    );
+  }
+  const { placement } = await prompts(
+    {
+      type: 'select',
+      name: 'placement',
+      message: `${dir} is not empty (${shown}). What now?`,
+      choices: [
+        { title: 'Cancel', value: 'cancel' },
+        { title: 'Empty it and continue', value: 'empty', description: 'keeps .git' },
+        { title: 'Merge: write the project into it', value: 'merge', description: 'replaces files with the same names' },
+      ],
+      initial: 0,
+    },
+    {
+      onCancel: () => {
+        throw new Cancelled();
+      },
+    },
+  );
+  if (placement === 'cancel') throw new Cancelled(`Cancelled: ${dir} left as it was.`);
+  return placement as Placement;
+}

@@ -1,0 +1,46 @@
+// Runs the built CLI as a user does, and snapshots directory trees to prove "nothing written".
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type Options } from 'execa';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.join(REPO_ROOT, 'dist', 'index.js');
+
+/** The environment of a plain non-TTY run: no colours, no inherited git identity surprises. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
+}
+
+/** `node dist/index.js ...args` in `cwd`, stdin not a TTY (closed unless `input` is given). */
+export function runCli(args: string[], cwd: string, opts: Options = {}) {
+  return execa('node', [BIN, ...args], {
+    cwd,
+    env: cleanEnv(),
+    reject: false,
+    stdin: opts.input === undefined ? 'ignore' : 'pipe',
+    ...opts,
+  });
+}
+
+export async function tempDir(prefix = 'csd-cli-'): Promise<string> {
+  return fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), prefix)));
+}
+
+/** Every entry under `dir` with its type, mode and content hash: equal snapshots = untouched tree. */
+export async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
+  for (const e of entries) {
+    const abs = path.join(e.parentPath, e.name);
+    const rel = path.relative(dir, abs);
+    const st = await fs.lstat(abs);
+    const mode = (st.mode & 0o7777).toString(8);
+    if (e.isFile()) out[rel] = `file ${mode} ${createHash('sha256').update(await fs.readFile(abs)).digest('hex')}`;
+    else if (e.isSymbolicLink()) out[rel] = `link ${await fs.readlink(abs)}`;
+    else out[rel] = `dir ${mode}`;
+  }
+  return out;
+}

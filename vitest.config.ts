@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+
+// The matrix project's global setup belongs to the template CI matrix (test/matrix/).
+const matrixSetup = 'test/matrix/global-setup.ts';
+
+export default defineConfig({
+  test: {
+    // `npm test` runs every project; the matrix may hold no tests yet.
+    passWithNoTests: true,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts', 'test/cli/**/*.test.ts'],
+          // The CLI tests run dist/index.js as a user does: build it from the current source first.
+          globalSetup: ['test/cli/global-setup.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'matrix',
+          include: ['test/matrix/**/*.test.ts'],
+          globalSetup: existsSync(matrixSetup) ? [matrixSetup] : [],
+          passWithNoTests: true,
+        },
+      },
+    ],
+  },
+});
