@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // The matrix project's global setup belongs to the template CI matrix (test/matrix/).
 const matrixSetup = 'test/matrix/global-setup.ts';
@@ -12,7 +12,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/cli/**/*.test.ts'],
+          // test/matrix/*.unit.test.ts: checks of the matrix table and harness, fast, no venv.
+          include: ['test/unit/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/matrix/**/*.unit.test.ts'],
           // The CLI tests run dist/index.js as a user does: build it from the current source first.
           globalSetup: ['test/cli/global-setup.ts'],
           testTimeout: 60_000,
@@ -22,6 +23,7 @@ export default defineConfig({
         test: {
           name: 'matrix',
           include: ['test/matrix/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/matrix/**/*.unit.test.ts'],
           globalSetup: existsSync(matrixSetup) ? [matrixSetup] : [],
           passWithNoTests: true,
         },
