@@ -48,7 +48,7 @@ export const VARIANTS: readonly Variant[] = [
     id: 'http-domain-basepath-hz-py313-x86',
     flags: ['--api', 'http', '--domain', 'analytics.example.com', '--certificate-arn', CERT,
       '--hosted-zone-id', 'Z9XYZ', '--base-path', 'kpi', '--stage', 'staging_2', '--arch', 'x86_64',
-      '--timeout', '15', '--binary-types', 'image/png,image/x-icon,image/vnd.microsoft.icon'],
+      '--timeout', '15'],
   },
 ];
 
