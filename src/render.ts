@@ -60,6 +60,11 @@ export function createRenderer() {
   // {{toml (concat projectName "-prod")}}: build one value, then quote it once. Handlebars passes
   // its options object last.
   hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
+  // {{yaml (join binaryTypes ",")}}: a list as one string.
+  hb.registerHelper('join', (list: unknown, separator: unknown) => {
+    if (!Array.isArray(list) || typeof separator !== 'string') throw new Error('{{join}} takes a list and a separator');
+    return list.join(separator);
+  });
   return (source: string, ctx: TemplateContext, name = 'template'): string => {
     try {
       return hb.compile(source, { noEscape: true, strict: true })(ctx);
