@@ -58,8 +58,14 @@ export function parseCliArgs(argv: string[]): CliArgs {
   try {
     parsed = parseArgs({ args, options: PARSE_OPTIONS, strict: true, allowPositionals: true, allowNegative: true });
   } catch (e) {
-    // parseArgs' messages name the flag and the problem (missing value, value for a boolean).
-    throw new UsageError((e as Error).message.split('\n')[0]);
+    const message = (e as Error).message;
+    const flag = /'--([a-z-]+)/.exec(message)?.[1];
+    const opt = OPTIONS.find((o) => o.flag === flag && o.kind !== 'confirm');
+    if (opt && /argument (missing|is ambiguous)/.test(message)) {
+      throw new UsageError(`--${opt.flag} needs a value: --${opt.flag} ${'valueName' in opt ? opt.valueName : ''}`.trimEnd());
+    }
+    // parseArgs' own first line names the flag and the problem (a value given to a boolean flag).
+    throw new UsageError(message.split('\n')[0]);
   }
   const { values, positionals } = parsed;
   if (positionals.length > 1) {

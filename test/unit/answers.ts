@@ -1,0 +1,21 @@
+// Answers for tests that call the renderer and writer directly.
+import { templateContext, type Answers, type TemplateContext } from '../../src/context.js';
+
+export const DEFAULT_ANSWERS: Answers = {
+  projectName: 'serverless-dash',
+  api: 'rest',
+  stage: 'Prod',
+  domain: '',
+  certificateArn: '',
+  hostedZoneId: '',
+  basePath: '',
+  memory: 1024,
+  timeout: 29,
+  binaryTypes: ['*/*'],
+  arch: 'arm64',
+  runtime: 'python3.13',
+};
+
+export function context(overrides: Partial<Answers> = {}): TemplateContext {
+  return templateContext({ ...DEFAULT_ANSWERS, ...overrides });
+}
