@@ -1,0 +1,187 @@
+// The default project in a real browser: Debian's chromium, driven by playwright-core, against the
+// project's own `make serve` stand-in for API Gateway (tools/serve.py, the real Lambda handler), at
+// the execute-api URL shape (/<stage>/) and at the custom-domain shapes (root, base path).
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
+import { chromium, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { generateProject, progress } from './harness.js';
+import { settings, venvBin, venvEnv } from './settings.js';
+import { VARIANTS, expectedAnswers } from './variants.js';
+
+const WHO = 'browser';
+const TIMEOUT_MS = 5 * 60_000;
+const PAGE_TIMEOUT_MS = 60_000; // the first page load builds the Dash app and ships plotly.js
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const defaultVariant = VARIANTS.find((v) => v.flags.length === 0)!;
+const { stage } = expectedAnswers(defaultVariant);
+const BASE_PATH = 'reports';
+
+/** The URL shapes one deployed function answers at, and how tools/serve.py imitates each. */
+const SHAPES = [
+  { name: 'stage', serveArgs: [], prefix: `/${stage}/` },
+  { name: 'custom-domain-root', serveArgs: ['--custom-domain'], prefix: '/' },
+  { name: 'custom-domain-base-path', serveArgs: ['--custom-domain', '--base-path', BASE_PATH], prefix: `/${BASE_PATH}/` },
+];
+
+const outputDir = path.join(settings.outputDir, 'browser');
+let projectDir: string;
+let userDataDir: string;
+let browser: BrowserContext;
+
+beforeAll(async () => {
+  await fs.mkdir(outputDir, { recursive: true });
+  // No project name: the default one, as `npm create serverless-dash -- --yes` gives.
+  projectDir = await generateProject(WHO, inject('createBin'), outputDir, undefined, defaultVariant.flags);
+  userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'serverless-dash-chromium-'));
+  browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: settings.chromium,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 1000 },
+  });
+}, TIMEOUT_MS);
+
+afterAll(async () => {
+  await browser?.close();
+  if (userDataDir) await fs.rm(userDataDir, { recursive: true, force: true });
+});
+
+/** Starts `python -m tools.serve --port 0` and returns its origin once it prints its URL. */
+async function startServe(args: string[]): Promise<{ origin: string; printedPath: string; server: ResultPromise }> {
+  const server = execa(venvBin('python'), ['-m', 'tools.serve', '--host', '127.0.0.1', '--port', '0', ...args], {
+    cwd: projectDir,
+    env: venvEnv(),
+    stdin: 'ignore',
+    buffer: false,
+    reject: false,
+  });
+  const stderr: string[] = [];
+  server.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const lines = createInterface({ input: server.stdout });
+  const url = await new Promise<URL>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('tools/serve.py printed no URL within 60 s')), 60_000);
+    lines.on('line', (line) => {
+      const match = /https?:\/\/127\.0\.0\.1:\d+\/\S*/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve(new URL(match[0]));
+      }
+    });
+    server.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`tools/serve.py exited (${r.exitCode ?? r.signal}) before serving:\n${stderr.join('')}`));
+    });
+  });
+  return { origin: url.origin, printedPath: url.pathname, server };
+}
+
+/** What the page shows of the outputs the controls drive. */
+async function readOutputs(page: Page) {
+  return page.evaluate(() => {
+    const ranking = document.querySelector('#ranking .js-plotly-plot') as unknown as {
+      data: { y: string[] }[];
+      layout: { xaxis: { title: { text: string } } };
+    };
+    return {
+      age: document.querySelector('#age')?.textContent ?? '',
+      kpis: [...document.querySelectorAll('.kpi-value')].map((e) => e.textContent ?? ''),
+      rankingCountries: ranking.data[0].y,
+      rankingTitle: ranking.layout.xaxis.title.text,
+      rankingTitleDrawn: document.querySelector('#ranking .xtitle')?.textContent ?? '',
+    };
+  });
+}
+
+/** "You're 9,823 days young!" for a birthday, as the dashboard words it (today's date, local time). */
+function ageText(birthday: string, today: Date): string {
+  const days = Math.round(
+    (Date.UTC(today.getFullYear(), today.getMonth(), today.getDate()) - Date.parse(`${birthday}T00:00:00Z`)) / 86_400_000,
+  );
+  return `You're ${days.toLocaleString('en-US')} days young!`;
+}
+
+describe('browser: the default project through tools/serve.py in Chromium', () => {
+  test.each(SHAPES)(
+    '$name URL ($prefix)',
+    async ({ name, serveArgs, prefix }) => {
+      const { origin, printedPath, server } = await startServe(serveArgs);
+      const page = await browser.newPage();
+      page.setDefaultTimeout(PAGE_TIMEOUT_MS);
+      const consoleErrors: string[] = [];
+      const failedRequests: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+      page.on('pageerror', (e) => consoleErrors.push(String(e)));
+      page.on('requestfailed', (r) => failedRequests.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
+      page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+      page.on('response', (r) => r.status() >= 400 && failedRequests.push(`${r.request().method()} ${r.url()}: ${r.status()}`));
+      try {
+        expect(printedPath, 'the URL tools/serve.py prints').toBe(prefix);
+        const favicon = page.waitForResponse((r: Response) => new URL(r.url()).pathname.endsWith('favicon.ico'));
+        const started = performance.now();
+        await page.goto(`${origin}${prefix}`);
+        await page.locator('#scatter .main-svg').first().waitFor();
+        await page.waitForFunction(() => document.querySelector('#kpi-countries')?.textContent);
+        progress(WHO, `${name}: dashboard drawn (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+        const before = await readOutputs(page);
+        expect(before.age).toBe('Pick your birthday to find out.');
+        expect(before.rankingTitle).toBe('Life expectancy in 2007 (years)');
+
+        // The date picker drives the birthday card.
+        const birthday = '2000-01-01';
+        const expectedAge = [ageText(birthday, new Date()), ageText(birthday, new Date(Date.now() - 86_400_000))];
+        await page.locator('#birthday').fill(birthday);
+        await page.locator('#birthday').press('Enter');
+        await page.keyboard.press('Escape'); // close the calendar
+        await page.waitForFunction((b) => document.querySelector('#age')?.textContent !== b, before.age);
+        expect(expectedAge).toContain((await readOutputs(page)).age);
+
+        // The continent dropdown and the year slider drive the KPIs and every chart.
+        await page.locator('#continent').click();
+        await page.locator('.dash-dropdown-option', { hasText: /^Europe$/ }).click();
+        await page.waitForFunction((k) => document.querySelector('#kpi-countries')?.textContent !== k, before.kpis[0]);
+        await page.locator('#year [role=slider]').focus();
+        await page.keyboard.press('Home'); // the first year, 1952
+        await page.waitForFunction(() => document.querySelector('#ranking .xtitle')?.textContent?.includes('1952'));
+        const after = await readOutputs(page);
+        expect(after.kpis).not.toEqual(before.kpis);
+        expect(after.kpis.every((k) => k !== ''), 'every KPI shows a value').toBe(true);
+        expect(after.rankingCountries).toHaveLength(10);
+        expect(after.rankingCountries).not.toEqual(before.rankingCountries);
+        expect(after.rankingTitle).toBe('Life expectancy in 1952 (years)');
+        expect(after.rankingTitleDrawn).toBe('Life expectancy in 1952 (years)');
+
+        // Callbacks went to this prefix's app (a second prefix must have its own callbacks).
+        expect(requests).toContain(`${prefix}_dash-update-component`);
+        expect(requests.filter((p) => !p.startsWith(prefix)), 'requests outside the prefix').toEqual([]);
+
+        // The favicon arrived as bytes, identical to the icon in the project (never base64 text).
+        const icon = await (await favicon).body();
+        const expectedIcon = await fs.readFile(path.join(projectDir, 'src', 'assets', 'favicon.ico'));
+        expect(Buffer.compare(icon, expectedIcon), `favicon: ${icon.length} bytes served, ${expectedIcon.length} expected`).toBe(0);
+
+        await page.screenshot({ path: path.join(outputDir, `${name}.png`), fullPage: true });
+        expect(consoleErrors, 'console errors').toEqual([]);
+        expect(failedRequests, 'failed requests').toEqual([]);
+      } finally {
+        await page.close();
+        server.kill('SIGTERM');
+        await server;
+      }
+    },
+    TIMEOUT_MS,
+  );
+});
