@@ -21,6 +21,16 @@ export const RENAMES: Readonly<Record<string, string>> = {
   _editorconfig: '.editorconfig',
 };
 
+/**
+ * Never part of a project: what running the template's own tools in a checkout leaves behind.
+ * package.json "files" excludes the same names from the npm package.
+ */
+const LEFTOVERS = new Set(['__pycache__', '.pytest_cache', '.ruff_cache', '.venv', '.aws-sam', '.DS_Store']);
+
+export function isLeftover(rel: string): boolean {
+  return rel.endsWith('.pyc') || rel.split(/[\\/]/).some((seg) => LEFTOVERS.has(seg));
+}
+
 type Scalar = string | number | boolean;
 type Value = Scalar | Scalar[];
 
@@ -94,6 +104,7 @@ export async function renderTree(srcDir: string, destDir: string, ctx: TemplateC
     if (!entry.isFile()) continue;
     const abs = path.join(entry.parentPath, entry.name);
     const rel = path.relative(srcDir, abs);
+    if (isLeftover(rel)) continue;
     const out = outputPath(rel);
     const dest = path.join(destDir, out);
     await fs.mkdir(path.dirname(dest), { recursive: true });

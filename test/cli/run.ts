@@ -44,3 +44,10 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
   }
   return out;
 }
+
+/** Every value stored under `key` anywhere in a parsed document. */
+export function valuesOf(doc: unknown, key: string): unknown[] {
+  if (Array.isArray(doc)) return doc.flatMap((d) => valuesOf(d, key));
+  if (doc === null || typeof doc !== 'object') return [];
+  return Object.entries(doc).flatMap(([k, v]) => [...(k === key ? [v] : []), ...valuesOf(v, key)]);
+}

@@ -104,6 +104,20 @@ describe('renderTree', () => {
     expect(await fs.readFile(path.join(dest, '.gitignore'), 'utf8')).toBe('.venv/\n');
   });
 
+  it('skips what running Python tools leaves in a checkout (__pycache__, .venv, …)', async () => {
+    const copy = await tempDir('csd-render-src-');
+    dirs.push(copy);
+    await fs.cp(FIXTURE, copy, { recursive: true });
+    for (const junk of ['__pycache__/values.cpython-311.pyc', 'nested/.pytest_cache/v', '.venv/bin/python', 'x.pyc']) {
+      await fs.mkdir(path.dirname(path.join(copy, junk)), { recursive: true });
+      await fs.writeFile(path.join(copy, junk), 'junk');
+    }
+    const dest = await tempDir('csd-render-');
+    dirs.push(dest);
+    const { written } = await renderFixture({});
+    expect(await renderTree(copy, dest, context())).toEqual(written);
+  });
+
   it('fails loudly on a variable the context lacks (strict), naming the file', async () => {
     const dest = await tempDir('csd-render-');
     dirs.push(dest);
