@@ -1,0 +1,67 @@
+"""The Dash app factory.
+
+`create_app(prefix)` builds one complete app for one URL prefix: Dash writes the prefix into every
+link of the page when the app is built and cannot change it afterwards, so the Lambda handler keeps
+one app per prefix (see handler.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dash import Dash
+from flask import Flask, Response, request
+
+from .callbacks import register_callbacks
+from .layout import build_layout
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+TITLE = "Serverless Dash"
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Content-Security-Policy": "frame-ancestors 'self'",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def create_app(requests_pathname_prefix: str = "/", *, debug: bool = False) -> Dash:
+    """A Dash app whose page links start with `requests_pathname_prefix` (e.g. "/Prod/").
+
+    Its Flask routes stay at "/": the handler strips the prefix from the path before the request
+    reaches Flask wherever API Gateway leaves it in.
+    """
+    app = Dash(
+        __name__,
+        requests_pathname_prefix=requests_pathname_prefix,
+        routes_pathname_prefix="/",
+        assets_folder=str(ASSETS_DIR),
+        # gzip when the client accepts it: plotly.min.js drops from 4.8 MB to about 1.5 MB,
+        # well inside Lambda's 6 MB response limit even after base64.
+        compress=True,
+        serve_locally=True,
+        title=TITLE,
+        update_title=None,
+    )
+    app.layout = build_layout
+    register_callbacks(app)
+    _harden(app.server, debug=debug)
+    return app
+
+
+def _harden(server: Flask, *, debug: bool) -> None:
+    # Without debug Flask answers an unhandled error with a bare "500 Internal Server Error" page:
+    # tracebacks go to the log (CloudWatch), never to the client.
+    server.debug = debug
+    server.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @server.after_request
+    def add_security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        # apig-wsgi sets the scheme from X-Forwarded-Proto, which API Gateway always sends.
+        if request.scheme == "https":
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        return response

@@ -1,0 +1,182 @@
+"""Callbacks, registered on one app at a time.
+
+Never use the global `dash.callback` here: Dash moves globally registered callbacks into the first
+app built and empties the global list, so every later app (one per URL prefix, see handler.py)
+would have none.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dash import Dash, Input, Output
+from dash.exceptions import PreventUpdate
+
+from . import data
+from .layout import ALL_CONTINENTS
+
+CONTINENT_COLOURS = {
+    "Africa": "#e4572e",
+    "Americas": "#2e86ab",
+    "Asia": "#f3a712",
+    "Europe": "#6a4c93",
+    "Oceania": "#29a373",
+}
+MUTED = "#d5dae1"
+FONT = {"family": "Inter, system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "color": "#1f2933"}
+
+
+def _figure_layout(**extra) -> dict:
+    return {
+        "font": FONT,
+        "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "hovermode": "closest",
+        "legend": {"orientation": "h", "y": -0.2},
+        **extra,
+    }
+
+
+def age_message(birthday: str | None, today: date | None = None) -> str:
+    if not birthday:
+        return "Pick your birthday to find out."
+    born = date.fromisoformat(birthday[:10])
+    days = ((today or date.today()) - born).days
+    if days < 0:
+        return "That day has not come yet."
+    return f"You're {days:,} days young!"
+
+
+def scatter_figure(year: int, continent: str) -> dict:
+    """GDP per capita against life expectancy, one bubble per country, area ~ population."""
+    traces = []
+    for name in data.continents():
+        selection = data.rows_for(year=year, continent=name)
+        highlighted = continent in (ALL_CONTINENTS, name)
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": name,
+                "x": [r.gdp_per_capita for r in selection],
+                "y": [r.life_expectancy for r in selection],
+                "text": [r.country for r in selection],
+                "customdata": [r.population for r in selection],
+                "hovertemplate": "<b>%{text}</b><br>GDP per capita $%{x:,.0f}"
+                "<br>Life expectancy %{y:.1f} years<br>Population %{customdata:,}<extra></extra>",
+                "marker": {
+                    "size": [r.population for r in selection],
+                    "sizemode": "area",
+                    "sizeref": 2.0 * 1.3e9 / 60**2,
+                    "sizemin": 3,
+                    "color": CONTINENT_COLOURS[name] if highlighted else MUTED,
+                    "opacity": 0.85 if highlighted else 0.5,
+                    "line": {"width": 0.5, "color": "#ffffff"},
+                },
+            }
+        )
+    return {
+        "data": traces,
+        "layout": _figure_layout(
+            xaxis={"title": {"text": "GDP per capita (US$, log scale)"}, "type": "log", "range": [2.3, 5.1]},
+            yaxis={"title": {"text": "Life expectancy (years)"}, "range": [20, 90]},
+            height=440,
+        ),
+    }
+
+
+def trend_figure(continent: str) -> dict:
+    """Population-weighted life expectancy per continent over the years."""
+    years = data.years()
+    traces = []
+    for name in data.continents():
+        highlighted = continent in (ALL_CONTINENTS, name)
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": name,
+                "x": list(years),
+                "y": [round(data.weighted_life_expectancy(data.rows_for(year=y, continent=name)), 2) for y in years],
+                "line": {
+                    "color": CONTINENT_COLOURS[name] if highlighted else MUTED,
+                    "width": 3 if highlighted else 1.5,
+                },
+                "marker": {"size": 5},
+                "hovertemplate": f"<b>{name}</b> %{{x}}: %{{y:.1f}} years<extra></extra>",
+            }
+        )
+    return {
+        "data": traces,
+        "layout": _figure_layout(
+            xaxis={"title": {"text": "Year"}},
+            yaxis={"title": {"text": "Life expectancy (years)"}},
+            height=360,
+        ),
+    }
+
+
+def ranking_figure(year: int, continent: str, count: int = 10) -> dict:
+    """The countries with the longest life expectancy in the selection."""
+    selection = data.rows_for(year=year, continent=None if continent == ALL_CONTINENTS else continent)
+    top = sorted(selection, key=lambda r: r.life_expectancy, reverse=True)[:count]
+    top.reverse()  # plotly draws horizontal bars bottom-up
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": [r.life_expectancy for r in top],
+                "y": [r.country for r in top],
+                "marker": {"color": [CONTINENT_COLOURS[r.continent] for r in top]},
+                "hovertemplate": "<b>%{y}</b>: %{x:.1f} years<extra></extra>",
+            }
+        ],
+        "layout": _figure_layout(
+            xaxis={"title": {"text": f"Life expectancy in {year} (years)"}},
+            yaxis={"automargin": True},
+            margin={"l": 8, "r": 16, "t": 16, "b": 48},
+            height=360,
+            showlegend=False,
+        ),
+    }
+
+
+def kpis(year: int, continent: str) -> tuple[str, str, str]:
+    selection = data.rows_for(year=year, continent=None if continent == ALL_CONTINENTS else continent)
+    people = sum(r.population for r in selection)
+    return (
+        f"{len(selection)}",
+        f"{people / 1e9:.2f} bn" if people >= 1e9 else f"{people / 1e6:.0f} m",
+        f"{data.weighted_life_expectancy(selection):.1f} years",
+    )
+
+
+def register_callbacks(app: Dash) -> None:
+    """Attach every callback to `app`. Called once per app by dashboard.create_app."""
+
+    @app.callback(Output("age", "children"), Input("birthday", "date"))
+    def update_age(birthday: str | None) -> str:
+        return age_message(birthday)
+
+    @app.callback(
+        Output("scatter", "figure"),
+        Output("trend", "figure"),
+        Output("ranking", "figure"),
+        Output("kpi-countries", "children"),
+        Output("kpi-population", "children"),
+        Output("kpi-life", "children"),
+        Input("continent", "value"),
+        Input("year", "value"),
+    )
+    def update_charts(continent: str, year: int):
+        # Inputs come from the browser: refuse values the controls cannot produce.
+        if continent not in (ALL_CONTINENTS, *data.continents()) or year not in data.years():
+            raise PreventUpdate
+        return (
+            scatter_figure(year, continent),
+            trend_figure(continent),
+            ranking_figure(year, continent),
+            *kpis(year, continent),
+        )

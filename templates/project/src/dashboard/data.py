@@ -1,0 +1,60 @@
+"""The dataset the dashboard plots: Gapminder's life expectancy, population and GDP per capita,
+142 countries, 1952-2007, every five years (data/gapminder.csv, CC BY 4.0, gapminder.org).
+
+Read once with the standard library: a dashboard this size needs no pandas on Lambda.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA_FILE = Path(__file__).parent / "data" / "gapminder.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    country: str
+    continent: str
+    year: int
+    life_expectancy: float
+    population: int
+    gdp_per_capita: float
+
+
+@cache
+def rows() -> tuple[Row, ...]:
+    with DATA_FILE.open(newline="", encoding="utf-8") as f:
+        return tuple(
+            Row(
+                country=r["country"],
+                continent=r["continent"],
+                year=int(r["year"]),
+                life_expectancy=float(r["lifeExp"]),
+                population=int(r["pop"]),
+                gdp_per_capita=float(r["gdpPercap"]),
+            )
+            for r in csv.DictReader(f)
+        )
+
+
+@cache
+def continents() -> tuple[str, ...]:
+    return tuple(sorted({r.continent for r in rows()}))
+
+
+@cache
+def years() -> tuple[int, ...]:
+    return tuple(sorted({r.year for r in rows()}))
+
+
+def rows_for(*, year: int | None = None, continent: str | None = None) -> list[Row]:
+    return [r for r in rows() if (year is None or r.year == year) and (continent is None or r.continent == continent)]
+
+
+def weighted_life_expectancy(selection: list[Row]) -> float:
+    """Population-weighted mean, so China counts for more than Iceland."""
+    people = sum(r.population for r in selection)
+    return sum(r.life_expectancy * r.population for r in selection) / people

@@ -1,0 +1,128 @@
+"""The page: a header, the controls, three charts and the birthday card."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dash import dcc, html
+
+from . import data
+
+ALL_CONTINENTS = "All"
+
+
+def _card(title: str, *children, class_name: str = "") -> html.Section:
+    return html.Section([html.H2(title, className="card-title"), *children], className=f"card {class_name}".strip())
+
+
+def _kpi(label: str, kpi_id: str) -> html.Div:
+    return html.Div(
+        [html.Span(label, className="kpi-label"), html.Span(id=kpi_id, className="kpi-value")], className="card kpi"
+    )
+
+
+def build_layout() -> html.Div:
+    """Called for each page load (Dash calls a layout function), so "today" is always today."""
+    years = data.years()
+    return html.Div(
+        [
+            html.Header(
+                [
+                    html.Div(
+                        [
+                            html.H1("Serverless Dash"),
+                            html.P(
+                                "A Dash dashboard on AWS Lambda and API Gateway. "
+                                "Pick a continent and a year; the charts follow."
+                            ),
+                        ],
+                        className="header-text",
+                    ),
+                ],
+                className="page-header",
+            ),
+            html.Main(
+                [
+                    html.Section(
+                        [
+                            html.Div(
+                                [
+                                    html.Label("Continent", htmlFor="continent"),
+                                    dcc.Dropdown(
+                                        id="continent",
+                                        options=[ALL_CONTINENTS, *data.continents()],
+                                        value=ALL_CONTINENTS,
+                                        clearable=False,
+                                    ),
+                                ],
+                                className="control control-continent",
+                            ),
+                            html.Div(
+                                [
+                                    html.Label("Year", htmlFor="year"),
+                                    dcc.Slider(
+                                        id="year",
+                                        min=years[0],
+                                        max=years[-1],
+                                        step=None,
+                                        marks={y: str(y) for y in years},
+                                        value=years[-1],
+                                    ),
+                                ],
+                                className="control control-year",
+                            ),
+                        ],
+                        className="controls card",
+                    ),
+                    html.Section(
+                        [
+                            _kpi("Countries", "kpi-countries"),
+                            _kpi("People", "kpi-population"),
+                            _kpi("Life expectancy", "kpi-life"),
+                        ],
+                        className="kpis",
+                    ),
+                    html.Div(
+                        [
+                            _card(
+                                "Wealth and health",
+                                dcc.Graph(id="scatter", config={"displaylogo": False}),
+                                class_name="wide",
+                            ),
+                            _card("Life expectancy over time", dcc.Graph(id="trend", config={"displaylogo": False})),
+                            _card("Longest lives", dcc.Graph(id="ranking", config={"displaylogo": False})),
+                        ],
+                        className="grid",
+                    ),
+                    _card(
+                        "How young are you?",
+                        html.Div(
+                            [
+                                dcc.DatePickerSingle(
+                                    id="birthday",
+                                    max_date_allowed=date.today(),
+                                    initial_visible_month=date(2000, 1, 1),
+                                    placeholder="Your birthday",
+                                    display_format="YYYY-MM-DD",
+                                ),
+                                html.P(id="age", className="age"),
+                            ],
+                            className="birthday",
+                        ),
+                    ),
+                ],
+                className="page",
+            ),
+            html.Footer(
+                [
+                    "Data: ",
+                    html.A("Gapminder", href="https://www.gapminder.org/data/", target="_blank", rel="noopener"),
+                    " (CC BY 4.0). Built with ",
+                    html.A("Dash", href="https://dash.plotly.com", target="_blank", rel="noopener"),
+                    ".",
+                ],
+                className="page-footer",
+            ),
+        ],
+        className="app",
+    )

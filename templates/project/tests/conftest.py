@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import json
+import mimetypes
+from pathlib import Path
+
+import pytest
+
+import handler
+from tools.apigateway import LocalGateway
+from tools.stack_config import StackConfig, stack_config
+
+EVENTS = Path(__file__).parent / "events"
+
+
+def load_event(name: str) -> dict:
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def config() -> StackConfig:
+    """The API as template.yaml defines it: stage, binary media types, domain."""
+    return stack_config()
+
+
+@pytest.fixture(autouse=True)
+def function_environment(config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment variables template.yaml gives the function, as Lambda would set them."""
+    env = config.string_environment()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def gateway(config: StackConfig) -> LocalGateway:
+    """API Gateway's own URL: https://<id>.execute-api.<region>.amazonaws.com/<stage>/"""
+    return LocalGateway(config, handler.lambda_handler)
+
+
+@pytest.fixture
+def domain_gateway(config: StackConfig) -> LocalGateway:
+    """The custom-domain URL: https://<domain>/ or https://<domain>/<base path>/ (a REST or HTTP
+    API gets both shapes, whether or not this template has a domain)."""
+    return LocalGateway(config, handler.lambda_handler, custom_domain=True)
+
+
+@pytest.fixture
+def no_system_mime_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python's built-in MIME table only, as on the Lambda runtime images (no /etc/mime.types),
+    with .js as application/javascript: Python 3.11's built-in type, which apig-wsgi does not
+    know as text."""
+    for name in ("knownfiles", "_db", "inited", "types_map", "common_types", "suffix_map", "encodings_map"):
+        monkeypatch.setattr(mimetypes, name, getattr(mimetypes, name))
+    monkeypatch.setattr(mimetypes, "knownfiles", [])
+    monkeypatch.setattr(mimetypes, "_db", None)
+    mimetypes.init()
+    mimetypes.add_type("application/javascript", ".js")

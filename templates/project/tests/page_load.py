@@ -1,0 +1,159 @@
+"""What a browser asks for when it opens the dashboard, replayed through a LocalGateway."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+
+import brotli
+
+from tools.apigateway import GatewayResponse, LocalGateway
+
+try:
+    from compression import zstd  # Python 3.14+
+except ImportError:
+    from backports import zstd
+
+BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd"
+# The async chunks dash-core-components loads for the components on this page, and plotly.js.
+ASYNC_SCRIPTS = (
+    "_dash-component-suites/dash/dcc/async-graph.js",
+    "_dash-component-suites/dash/dcc/async-dropdown.js",
+    "_dash-component-suites/dash/dcc/async-slider.js",
+    "_dash-component-suites/dash/dcc/async-datepicker.js",
+    "_dash-component-suites/plotly/package_data/plotly.min.js",
+)
+
+
+def decoded_body(response: GatewayResponse) -> bytes:
+    encoding = (response.header("Content-Encoding") or "").lower()
+    decoders = {"": bytes, "gzip": gzip.decompress, "br": brotli.decompress, "zstd": zstd.decompress}
+    return decoders[encoding](response.body)
+
+
+class _PageParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[str] = []
+        self.stylesheets: list[str] = []
+        self.icons: list[str] = []
+        self._in_config = False
+        self.config_json = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "script" and a.get("src"):
+            self.scripts.append(a["src"] or "")
+        if tag == "script" and a.get("id") == "_dash-config":
+            self._in_config = True
+        if tag == "link" and a.get("rel") == "stylesheet":
+            self.stylesheets.append(a.get("href") or "")
+        if tag == "link" and a.get("rel") == "icon":
+            self.icons.append(a.get("href") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_config = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_config:
+            self.config_json += data
+
+
+@dataclass
+class Page:
+    config: dict[str, Any]  # Dash's _dash-config: requests_pathname_prefix and the rest
+    scripts: list[str]
+    stylesheets: list[str]
+    icons: list[str]
+
+
+def parse_page(html: bytes) -> Page:
+    parser = _PageParser()
+    parser.feed(html.decode("utf-8"))
+    return Page(json.loads(parser.config_json), parser.scripts, parser.stylesheets, parser.icons)
+
+
+def get(gateway: LocalGateway, url: str, accept: str = "*/*", accept_encoding: str | None = None) -> GatewayResponse:
+    headers = [("Accept", accept)]
+    if accept_encoding:
+        headers.append(("Accept-Encoding", accept_encoding))
+    return gateway.request("GET", url, headers)
+
+
+def post_json(gateway: LocalGateway, url: str, payload: Any, accept_encoding: str | None = None) -> GatewayResponse:
+    headers = [("Accept", "application/json"), ("Content-Type", "application/json")]
+    if accept_encoding:
+        headers.append(("Accept-Encoding", accept_encoding))
+    return gateway.request("POST", url, headers, json.dumps(payload).encode())
+
+
+def component_values(layout: Any) -> dict[tuple[str, str], Any]:
+    """(id, property) -> value for every component with an id in a _dash-layout tree."""
+    values: dict[tuple[str, str], Any] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict) and "props" in node:
+            props = node["props"]
+            if "id" in props:
+                values.update({(props["id"], k): v for k, v in props.items()})
+            walk(props.get("children"))
+
+    walk(layout)
+    return values
+
+
+def _outputs(output: str) -> list[dict[str, str]]:
+    """Dash's output spec: "id.prop", or "..a.x...b.y.." for several outputs."""
+    parts = output.strip(".").split("...") if output.startswith("..") else [output]
+    return [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True)) for p in parts]
+
+
+def initial_callbacks(layout: Any, dependencies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The _dash-update-component bodies the renderer posts when the page first loads."""
+    values = component_values(layout)
+    bodies = []
+    for dep in dependencies:
+        if dep.get("prevent_initial_call"):
+            continue
+        outputs = _outputs(dep["output"])
+        bodies.append(
+            {
+                "output": dep["output"],
+                "outputs": outputs if len(outputs) > 1 else outputs[0],
+                "inputs": [{**i, "value": values.get((i["id"], i["property"]))} for i in dep["inputs"]],
+                "state": [{**s, "value": values.get((s["id"], s["property"]))} for s in dep["state"]],
+                "changedPropIds": [],
+            }
+        )
+    return bodies
+
+
+def load_page(gateway: LocalGateway, accept_encoding: str | None) -> dict[str, GatewayResponse]:
+    """Every request of a first page load, by URL: the page, the scripts, stylesheets and favicon it
+    names, the async chunks and plotly.js, the layout, the dependencies and the initial callbacks."""
+    prefix = gateway.prefix
+    responses: dict[str, GatewayResponse] = {}
+    page = get(gateway, prefix, "text/html,application/xhtml+xml,*/*;q=0.8", accept_encoding)
+    responses[prefix] = page
+    parsed = parse_page(decoded_body(page))
+    for url in parsed.scripts + [prefix + s for s in ASYNC_SCRIPTS]:
+        responses[url] = get(gateway, url, "*/*", accept_encoding)
+    for url in parsed.stylesheets:
+        responses[url] = get(gateway, url, "text/css,*/*;q=0.1", accept_encoding)
+    for url in parsed.icons:
+        responses[url] = get(gateway, url, "image/avif,image/webp,image/png,image/*,*/*;q=0.8", accept_encoding)
+    layout = get(gateway, prefix + "_dash-layout", "application/json", accept_encoding)
+    dependencies = get(gateway, prefix + "_dash-dependencies", "application/json", accept_encoding)
+    responses[prefix + "_dash-layout"] = layout
+    responses[prefix + "_dash-dependencies"] = dependencies
+    bodies = initial_callbacks(json.loads(decoded_body(layout)), json.loads(decoded_body(dependencies)))
+    for n, body in enumerate(bodies):
+        url = prefix + "_dash-update-component"
+        responses[f"{url}#{n}"] = post_json(gateway, url, body, accept_encoding)
+    return responses

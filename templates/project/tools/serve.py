@@ -1,0 +1,88 @@
+"""`make serve`: the real Lambda handler behind a local stand-in for API Gateway.
+
+    python -m tools.serve [--port 3000] [--host 127.0.0.1] [--custom-domain [--base-path reports]]
+
+Unlike `make dev`, every request goes through handler.lambda_handler as an API Gateway event built
+from template.yaml (stage prefix, binary media types, the 6 MB response limit), so what works here
+works behind API Gateway. `sam local start-api` does the same with Docker; this needs none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tools.apigateway import LocalGateway
+from tools.stack_config import stack_config
+
+
+def make_server(gateway: LocalGateway, host: str, port: int) -> ThreadingHTTPServer:
+    class GatewayRequestHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _forward(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            response = gateway.request(self.command, self.path, list(self.headers.items()), body)
+            self.send_response(response.status)
+            for name, value in response.headers:
+                if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(response.body)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _forward
+
+        def log_message(self, format: str, *args) -> None:
+            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+    return ThreadingHTTPServer((host, port), GatewayRequestHandler)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tools.serve", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=3000, help="port (default 3000; 0 picks a free one)")
+    parser.add_argument(
+        "--custom-domain",
+        action="store_true",
+        help="serve the custom-domain URL shape: no stage in the path",
+    )
+    parser.add_argument(
+        "--base-path",
+        help="with --custom-domain: the base-path mapping (default: the one in template.yaml, if any)",
+    )
+    args = parser.parse_args(argv)
+    if args.base_path is not None and not args.custom_domain:
+        parser.error("--base-path needs --custom-domain (the execute-api URL has a stage, not a base path)")
+
+    config = stack_config()
+    # Like `sam local`: the function sees the environment variables template.yaml gives it.
+    os.environ.update(config.string_environment())
+    from handler import lambda_handler  # after the environment is set, as on Lambda
+
+    gateway = LocalGateway(
+        config,
+        lambda_handler,
+        custom_domain=args.custom_domain,
+        base_path=args.base_path,
+        scheme="http",
+    )
+    server = make_server(gateway, args.host, args.port)
+    host, port = server.server_address[:2]
+    print(f"Serving the Lambda handler like API Gateway ({config.api.upper()} API) at", flush=True)
+    print(f"  http://{host}:{port}{gateway.prefix}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
