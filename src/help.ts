@@ -32,3 +32,17 @@ export function helpText(): string {
     '',
   ].join('\n');
 }
+
+/** The README's flag table, between its `<!-- flags:start -->` and `<!-- flags:end -->` markers. */
+export function flagsMarkdown(): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  return [
+    '| flag | what, and the rule | default |',
+    '|---|---|---|',
+    ...optionRows().map((r) => `| \`${cell(r.usage)}\` | ${cell(r.help)} | ${cell(r.default)} |`),
+  ].join('\n');
+}
+
+export function exitStatusMarkdown(): string {
+  return ['| status | meaning |', '|---|---|', ...EXIT_STATUS_HELP.map(([c, w]) => `| ${c} | ${w} |`)].join('\n');
+}

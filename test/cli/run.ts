@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, type Options } from 'execa';
+import { execa } from 'execa';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(REPO_ROOT, 'dist', 'index.js');
@@ -14,15 +14,10 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
 }
 
-/** `node dist/index.js ...args` in `cwd`, stdin not a TTY (closed unless `input` is given). */
-export function runCli(args: string[], cwd: string, opts: Options = {}) {
-  return execa('node', [BIN, ...args], {
-    cwd,
-    env: cleanEnv(),
-    reject: false,
-    stdin: opts.input === undefined ? 'ignore' : 'pipe',
-    ...opts,
-  });
+/** `node dist/index.js ...args` in `cwd`, stdin not a TTY (closed unless `input` is piped in). */
+export function runCli(args: string[], cwd: string, opts: { env?: NodeJS.ProcessEnv; input?: string } = {}) {
+  const stdin = opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input };
+  return execa('node', [BIN, ...args], { cwd, env: opts.env ?? cleanEnv(), reject: false, ...stdin });
 }
 
 export async function tempDir(prefix = 'csd-cli-'): Promise<string> {
