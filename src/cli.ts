@@ -10,33 +10,9 @@ import { nextSteps } from './next-steps.js';
 import { toAnswers } from './options.js';
 import { findPackage } from './paths.js';
 import { initGit, installDependencies } from './post-steps.js';
+import { Interrupted, withSignalsDeferred } from './signals.js';
 import { choosePlacement, inspectTarget } from './target.js';
 import { writeProject, WriteError } from './write.js';
-
-/** A signal arrived while writing; the write is undone and we exit 128 + signal number. */
-class Interrupted extends Error {
-  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
-    super(`interrupted by ${signal}`);
-  }
-}
-
-/** Runs `fn` with SIGINT/SIGTERM turned into an abort at the next checkpoint instead of a dead process. */
-async function withSignalsDeferred<T>(fn: (checkpoint: () => void) => Promise<T>): Promise<T> {
-  let received: 'SIGINT' | 'SIGTERM' | undefined;
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
-    received ??= signal;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await fn(() => {
-      if (received) throw new Interrupted(received);
-    });
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -82,7 +58,7 @@ function report(e: unknown): number {
   }
   if (e instanceof WriteError && e.cause instanceof Interrupted) {
     console.error(`${red('✖')} Interrupted while writing; ${e.message.split('\n').slice(1).join('\n')}`);
-    return e.cause.signal === 'SIGINT' ? EXIT.cancelled : EXIT.terminated;
+    return e.cause.exitCode;
   }
   if (e instanceof WriteError) {
     console.error(`${red('✖')} Writing the project failed: ${e.message}`);

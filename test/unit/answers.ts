@@ -1,4 +1,4 @@
-// Answers for tests that call the renderer and writer directly.
+// The DESIGN.md section 3 defaults as typed answers, for tests that render and write directly.
 import { templateContext, type Answers, type TemplateContext } from '../../src/context.js';
 
 export const DEFAULT_ANSWERS: Answers = {

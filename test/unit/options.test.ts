@@ -6,6 +6,7 @@ import { resolveAnswers } from '../../src/ask.js';
 import { UsageError } from '../../src/errors.js';
 import { helpText } from '../../src/help.js';
 import { OPTIONS, toAnswers, type RawAnswers, type TextOption } from '../../src/options.js';
+import { DEFAULT_ANSWERS } from './answers.js';
 
 const ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
 const nonInteractive = { interactive: false, yes: false };
@@ -209,20 +210,7 @@ describe('resolveAnswers without a TTY', () => {
   const resolve = (argv: string[], mode = nonInteractive) => resolveAnswers(parseCliArgs(argv).given, mode);
 
   it('takes every default: the DESIGN.md section 3 answers', async () => {
-    expect(toAnswers(await resolve([]))).toEqual({
-      projectName: 'serverless-dash',
-      api: 'rest',
-      stage: 'Prod',
-      domain: '',
-      certificateArn: '',
-      hostedZoneId: '',
-      basePath: '',
-      memory: 1024,
-      timeout: 29,
-      binaryTypes: ['*/*'],
-      arch: 'arm64',
-      runtime: 'python3.13',
-    });
+    expect(toAnswers(await resolve([]))).toEqual(DEFAULT_ANSWERS);
   });
 
   it('uses flags, with defaults that follow earlier answers (HTTP: timeout 30, no binary types)', async () => {
