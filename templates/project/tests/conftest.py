@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import mimetypes
 from pathlib import Path
@@ -43,6 +44,14 @@ def domain_gateway(config: StackConfig) -> LocalGateway:
     """The custom-domain URL: https://<domain>/ or https://<domain>/<base path>/ (a REST or HTTP
     API gets both shapes, whether or not this template has a domain)."""
     return LocalGateway(config, handler.lambda_handler, custom_domain=True)
+
+
+@pytest.fixture
+def binary_gateway(config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> LocalGateway:
+    """The execute-api URL of this API with BinaryMediaTypes */* (the default), under which API
+    Gateway decodes every base64 body and the handler may compress every response."""
+    monkeypatch.setenv("DASH_BINARY_MEDIA_TYPES", "*/*")
+    return LocalGateway(dataclasses.replace(config, binary_media_types=("*/*",)), handler.lambda_handler)
 
 
 @pytest.fixture

@@ -18,6 +18,14 @@ except ImportError:
     from backports import zstd
 
 BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd"
+# The birthday callback, as the renderer posts it when a date is picked.
+AGE_CALLBACK = {
+    "output": "age.children",
+    "outputs": {"id": "age", "property": "children"},
+    "inputs": [{"id": "birthday", "property": "date", "value": "2000-01-01"}],
+    "state": [],
+    "changedPropIds": ["birthday.date"],
+}
 # The async chunks dash-core-components loads for the components on this page, and plotly.js.
 ASYNC_SCRIPTS = (
     "_dash-component-suites/dash/dcc/async-graph.js",

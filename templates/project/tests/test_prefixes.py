@@ -5,18 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from page_load import decoded_body, get, parse_page, post_json
+from page_load import AGE_CALLBACK, decoded_body, get, parse_page, post_json
 
 import handler
 from tools.apigateway import LocalGateway
-
-AGE_CALLBACK = {
-    "output": "age.children",
-    "outputs": {"id": "age", "property": "children"},
-    "inputs": [{"id": "birthday", "property": "date", "value": "2000-01-01"}],
-    "state": [],
-    "changedPropIds": ["birthday.date"],
-}
 
 
 @pytest.fixture(params=["execute-api", "custom-domain"])

@@ -98,12 +98,15 @@ def build_layout() -> html.Div:
                         "How young are you?",
                         html.Div(
                             [
-                                dcc.DatePickerSingle(
-                                    id="birthday",
-                                    max_date_allowed=date.today(),
-                                    initial_visible_month=date(2000, 1, 1),
-                                    placeholder="Your birthday",
-                                    display_format="YYYY-MM-DD",
+                                html.Div(
+                                    dcc.DatePickerSingle(
+                                        id="birthday",
+                                        max_date_allowed=date.today(),
+                                        initial_visible_month=date(2000, 1, 1),
+                                        placeholder="Your birthday",
+                                        display_format="YYYY-MM-DD",
+                                    ),
+                                    className="birthday-picker",
                                 ),
                                 html.P(id="age", className="age"),
                             ],

@@ -1,0 +1,69 @@
+"""Every response of a first page load fits Lambda's 6,291,456-byte limit (problem 5)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from page_load import BROWSER_ACCEPT_ENCODING, decoded_body, get, load_page
+
+import handler
+from tools.apigateway import LocalGateway
+
+PLOTLY_JS = "_dash-component-suites/plotly/package_data/plotly.min.js"
+
+
+def assert_page_load_fits(gateway: LocalGateway, accept_encoding: str | None) -> int:
+    responses = load_page(gateway, accept_encoding)
+
+    failed = {url: r.status for url, r in responses.items() if r.status != 200}
+    assert not failed
+    sizes = {url: r.lambda_response_bytes for url, r in responses.items()}
+    assert max(sizes.values()) < handler.LAMBDA_RESPONSE_LIMIT, sizes
+    assert sum(1 for url in responses if "_dash-update-component" in url) == 2  # both initial callbacks
+    return max(sizes.values())
+
+
+@pytest.mark.parametrize("accept_encoding", ["gzip", BROWSER_ACCEPT_ENCODING, None])
+def test_full_page_load_fits(gateway: LocalGateway, accept_encoding: str | None) -> None:
+    assert_page_load_fits(gateway, accept_encoding)
+
+
+@pytest.mark.usefixtures("no_system_mime_types")
+@pytest.mark.parametrize("accept_encoding", ["gzip", None])
+def test_full_page_load_fits_without_system_mime_types(gateway: LocalGateway, accept_encoding: str | None) -> None:
+    assert_page_load_fits(gateway, accept_encoding)
+
+
+@pytest.mark.usefixtures("no_system_mime_types")
+def test_plotly_js_is_gzipped_when_accepted(binary_gateway: LocalGateway) -> None:
+    response = get(binary_gateway, binary_gateway.prefix + PLOTLY_JS, accept_encoding="gzip")
+
+    assert response.header("Content-Encoding") == "gzip"
+    assert response.lambda_response["isBase64Encoded"] is True
+    assert response.lambda_response_bytes < handler.LAMBDA_RESPONSE_LIMIT // 2
+    assert len(decoded_body(response)) > handler.LAMBDA_RESPONSE_LIMIT // 2  # the real 4.8 MB file
+
+
+def test_an_oversize_response_becomes_a_clear_500(config, monkeypatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Lambda would fail it with an opaque 502; the handler logs why and answers 500 instead."""
+    monkeypatch.setattr(handler, "_apps", type(handler._apps)())
+    gw = LocalGateway(config, handler.lambda_handler, custom_domain=True, base_path="big")
+    app = handler.app_for(gw.prefix)
+    app.server.add_url_rule("/big", view_func=lambda: "x" * handler.LAMBDA_RESPONSE_LIMIT)
+
+    response = get(gw, gw.prefix + "big")
+
+    assert response.status == 500
+    assert response.lambda_response_bytes < 10_000
+    assert "exceeds Lambda's 6291456-byte limit" in caplog.text
+
+
+def test_the_gateway_refuses_oversize_lambda_responses_like_lambda(config) -> None:
+    def oversize_handler(event, context):
+        return {"statusCode": 200, "body": "x" * handler.LAMBDA_RESPONSE_LIMIT}
+
+    response = LocalGateway(config, oversize_handler).request("GET", config.stage_prefix)
+
+    assert response.status == 502
+    assert json.loads(response.body) == {"message": "Internal server error"}

@@ -1,0 +1,99 @@
+"""`make serve` over real HTTP: tools/serve.py on a free port on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from page_load import AGE_CALLBACK, parse_page
+
+from dashboard import ASSETS_DIR
+from tools.stack_config import PROJECT_DIR
+
+
+def start_serve(*args: str) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.serve", "--host", "127.0.0.1", "--port", "0", *args],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        match = re.search(r"http://127\.0\.0\.1:\d+/\S*", line)
+        if match:
+            return process, match.group(0)
+    process.kill()
+    raise AssertionError(f"tools/serve.py printed no URL (exit {process.wait()})")
+
+
+@pytest.fixture(params=[(), ("--custom-domain", "--base-path", "reports")], ids=["stage", "custom-domain"])
+def served(request: pytest.FixtureRequest) -> Iterator[str]:
+    process, url = start_serve(*request.param)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def fetch(url: str, data: bytes | None = None, headers: dict[str, str] | None = None):
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+def test_page_favicon_and_callback_over_http(served: str, config) -> None:
+    prefix = re.sub(r"^http://[^/]+", "", served)
+    origin = served[: -len(prefix)]
+    expected_prefix = "/reports/" if "/reports/" in served else config.stage_prefix
+    assert prefix == expected_prefix
+
+    status, _, html = fetch(served, headers={"Accept": "text/html"})
+    page = parse_page(html)
+    assert status == 200
+    assert page.config["requests_pathname_prefix"] == prefix
+
+    status, _, icon = fetch(origin + page.icons[0], headers={"Accept": "image/avif,image/*,*/*;q=0.8"})
+    assert status == 200
+    assert icon == (ASSETS_DIR / "favicon.ico").read_bytes()
+
+    status, _, answer = fetch(
+        served + "_dash-update-component", json.dumps(AGE_CALLBACK).encode(), {"Content-Type": "application/json"}
+    )
+    assert status == 200
+    assert "days young" in json.loads(answer)["response"]["age"]["children"]
+
+
+def test_paths_outside_the_stage_are_refused_like_api_gateway(config) -> None:
+    process, url = start_serve()
+    try:
+        origin = re.match(r"http://[^/]+", url).group(0)
+        if config.stage_prefix == "/":  # an HTTP API's $default stage answers every path
+            assert fetch(origin + "/not-a-stage/")[0] == 200
+        else:
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                fetch(origin + "/not-the-stage/")
+            assert refused.value.code == 403
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_base_path_needs_custom_domain() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.serve", "--base-path", "reports"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--base-path needs --custom-domain" in result.stderr

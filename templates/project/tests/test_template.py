@@ -1,0 +1,34 @@
+"""template.yaml and the code agree: the handler it names exists, and it tells the handler the API's
+binary media types."""
+
+from __future__ import annotations
+
+import importlib
+
+from tools.stack_config import PROJECT_DIR, StackConfig, load_template
+
+
+def test_the_function_runs_this_handler() -> None:
+    props = load_template()["Resources"]["DashFunction"]["Properties"]
+    module, function = props["Handler"].split(".")
+
+    assert (PROJECT_DIR / props["CodeUri"] / f"{module}.py").is_file()
+    assert callable(getattr(importlib.import_module(module), function))
+
+
+def test_the_handler_knows_the_binary_media_types(config: StackConfig) -> None:
+    if config.api == "http":  # HTTP APIs decode every base64 body
+        assert config.binary_media_types == ("*/*",)
+        return
+    told = config.environment.get("DASH_BINARY_MEDIA_TYPES")
+
+    assert told is not None, "DashFunction needs DASH_BINARY_MEDIA_TYPES (the API's BinaryMediaTypes)"
+    assert tuple(told.split(",")) == config.binary_media_types
+
+
+def test_the_stage_is_a_url_segment_unless_default(config: StackConfig) -> None:
+    if config.stage == "$default":
+        assert config.api == "http"
+        assert config.stage_prefix == "/"
+    else:
+        assert config.stage_prefix == f"/{config.stage}/"
