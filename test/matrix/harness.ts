@@ -13,6 +13,11 @@ const STEP_TIMEOUT_MS = 15 * 60_000;
 
 export class StepError extends Error {
   override name = 'StepError';
+  constructor(message: string) {
+    super(message);
+    // The step's output says what went wrong; a stack into the harness would only bury it.
+    this.stack = `${this.name}: ${message}`;
+  }
 }
 
 /** One line per step on stderr, so a long run shows where it is (vitest buffers test output). */
