@@ -1,6 +1,6 @@
 """`make dev`: the dashboard on Dash's debug server, hot reload on, no AWS involved.
 
-python -m dashboard [--port 8050]   (run from src/)
+    PYTHONPATH=src python -m dashboard [--port 8050]   (from the project root)
 """
 
 from __future__ import annotations
