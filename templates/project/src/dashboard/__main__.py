@@ -1,6 +1,6 @@
 """`make dev`: the dashboard on Dash's debug server, hot reload on, no AWS involved.
 
-    PYTHONPATH=src python -m dashboard [--port 8050]   (from the project root)
+Run from the project root: PYTHONPATH=src python -m dashboard [--port 8050]
 """
 
 from __future__ import annotations
