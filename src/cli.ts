@@ -1,6 +1,6 @@
 // The command: flags → answers → target consent → atomic write → post-steps → next steps.
 import path from 'node:path';
-import { bold, dim, green, red } from 'kolorist';
+import { bold, dim, green, red, yellow } from 'kolorist';
 import { parseCliArgs } from './args.js';
 import { resolveAnswers } from './ask.js';
 import { templateContext } from './context.js';
@@ -32,11 +32,12 @@ export async function main(argv: string[]): Promise<number> {
     const target = path.resolve(raw.projectDir ?? '.');
     const placement = await choosePlacement(target, await inspectTarget(target), args.overwrite, mode);
 
-    const files = await withSignalsDeferred((checkpoint) =>
+    const { files, leftovers } = await withSignalsDeferred((checkpoint) =>
       writeProject({ templateDir: pkg.templateDir, target, placement, context: templateContext(answers), checkpoint }),
     );
     const verb = placement === 'create' ? 'Created' : placement === 'empty' ? 'Emptied and wrote' : 'Merged into';
     console.log(`\n${green('✔')} ${verb} ${bold(target)} (${files.length} files)`);
+    for (const leftover of leftovers) console.warn(yellow(`! could not remove a temporary directory: ${leftover}`));
 
     if (raw.git) await initGit(target);
     const installed = raw.install ? (await installDependencies(target)).ok : false;

@@ -66,10 +66,6 @@ export class Journal {
     return stuck;
   }
 
-  async removeBackup(): Promise<void> {
-    if (this.backup) await fs.rm(this.backup, { recursive: true, force: true });
-  }
-
   get backupDir(): string | undefined {
     return this.backup;
   }
@@ -109,38 +105,57 @@ export interface WriteOptions {
 }
 
 /** Renders and places the project; returns the written paths relative to the target. */
-export async function writeProject(opts: WriteOptions): Promise<string[]> {
+export interface WriteResult {
+  /** Written paths, relative to the target, sorted. */
+  files: string[];
+  /** Temporary directories that could not be removed after success (with why), for a warning. */
+  leftovers: string[];
+}
+
+/** Removes a temporary directory; returns why it could not, instead of throwing. */
+async function removeTemp(dir: string | undefined): Promise<string | undefined> {
+  if (!dir) return undefined;
+  try {
+    await fs.rm(dir, { recursive: true, force: true });
+    return undefined;
+  } catch (e) {
+    return `${dir}: ${(e as Error).message}`;
+  }
+}
+
+/** Renders and places the project, or leaves the disk as it was and throws WriteError. */
+export async function writeProject(opts: WriteOptions): Promise<WriteResult> {
   const checkpoint = opts.checkpoint ?? (() => {});
   const target = path.resolve(opts.target);
   const parent = path.dirname(target);
   const name = path.basename(target);
-  // mkdir returns the first directory it created: that one goes too if we fail.
-  const createdParent = await fs.mkdir(parent, { recursive: true });
-  let staging: string | undefined;
+  // Not mkdtemp: that makes it 0700, and on 'create' this directory becomes the project.
+  const staging = path.join(parent, `.${name}.${TEMP_MARKER}-${randomBytes(6).toString('hex')}`);
   const journal = new Journal(parent, name, checkpoint);
+  let createdParent: string | undefined;
+  let files: string[];
   try {
-    // Not mkdtemp: that makes it 0700, and on 'create' this directory becomes the project.
-    staging = path.join(parent, `.${name}.${TEMP_MARKER}-${randomBytes(6).toString('hex')}`);
+    // mkdir returns the first directory it created: that one goes too if we fail.
+    createdParent = await fs.mkdir(parent, { recursive: true });
     await fs.mkdir(staging);
     checkpoint();
-    const files = await renderTree(opts.templateDir, staging, opts.context);
+    files = await renderTree(opts.templateDir, staging, opts.context);
     checkpoint();
     await place(staging, target, opts.placement, journal);
-    await journal.removeBackup();
-    await fs.rm(staging, { recursive: true, force: true });
-    return files;
   } catch (e) {
     const stuck = await journal.undo();
-    if (staging) await fs.rm(staging, { recursive: true, force: true });
-    if (stuck.length === 0) {
-      await journal.removeBackup();
-      if (createdParent) await fs.rm(createdParent, { recursive: true, force: true });
-    }
+    const notRemoved = [await removeTemp(staging)];
+    if (stuck.length === 0) notRemoved.push(await removeTemp(journal.backupDir), await removeTemp(createdParent));
     const restore =
       stuck.length === 0
         ? `${target} is as it was`
         : `could not restore everything; what was there is in ${journal.backupDir}:\n  ${stuck.join('\n  ')}`;
-    throw new WriteError(`${(e as Error).message}\n${restore}`, { cause: e });
+    const left = notRemoved.filter(Boolean);
+    const leftNote = left.length ? `\nplease delete: ${left.join('; ')}` : '';
+    throw new WriteError(`${(e as Error).message}\n${restore}${leftNote}`, { cause: e });
   }
+  // The project is in place: nothing is undone from here. What the backup held, the user agreed to
+  // replace; a temporary directory that cannot be removed is a warning, not a failure.
+  const leftovers = [await removeTemp(journal.backupDir), await removeTemp(staging)].filter((l) => l !== undefined);
+  return { files, leftovers };
 }
-

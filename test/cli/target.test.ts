@@ -7,6 +7,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, snapshot, tempDir } from './run.js';
 
 const QUIET = ['--no-git', '--no-install'];
+
+// A file that cannot be moved or deleted: immutable for root (chattr), else a read-only directory.
+const asRoot = process.getuid?.() === 0;
+const lock = (file: string) =>
+  asRoot ? execa('chattr', ['+i', file]) : fs.chmod(path.dirname(file), 0o555);
+const unlock = (file: string) =>
+  asRoot ? execa('chattr', ['-i', file]) : fs.chmod(path.dirname(file), 0o755);
 let cwd: string;
 let target: string;
 
@@ -54,6 +61,38 @@ describe('non-empty target', () => {
     expect(await fs.readFile(path.join(target, 'template.yaml'), 'utf8')).toMatch(/AWS::Serverless/);
     await fs.stat(path.join(target, 'src', 'handler.py'));
     expect(await fs.readdir(cwd)).toEqual(['my-dash']);
+  });
+
+  it('a failure while writing exits 1 and restores the directory exactly', async () => {
+    const stuck = path.join(target, 'template.yaml'); // both modes must move it aside
+    await lock(stuck);
+    try {
+      const before = await snapshot(cwd);
+      for (const overwrite of ['--overwrite', '--overwrite=merge']) {
+        const r = await runCli(['my-dash', overwrite, ...QUIET], cwd);
+        expect(r.exitCode, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(/Writing the project failed: (EPERM|EACCES)[\s\S]*my-dash is as it was$/);
+        expect(await snapshot(cwd)).toEqual(before);
+      }
+    } finally {
+      await unlock(stuck);
+    }
+  });
+
+  it('a backup that cannot be deleted after success is a warning: exit 0, project in place', async () => {
+    const deep = path.join(target, 'src', 'sub', 'stuck.txt');
+    await fs.mkdir(path.dirname(deep));
+    await fs.writeFile(deep, 'cannot delete me\n');
+    await lock(deep);
+    try {
+      const r = await runCli(['my-dash', '--overwrite', ...QUIET], cwd);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/could not remove a temporary directory: .*\.my-dash\.create-serverless-dash-backup-/);
+      expect(await fs.readFile(path.join(target, 'template.yaml'), 'utf8')).toMatch(/AWS::Serverless/);
+    } finally {
+      const [backup] = (await fs.readdir(cwd)).filter((e) => e.includes('backup'));
+      await unlock(path.join(cwd, backup, 'src', 'sub', 'stuck.txt'));
+    }
   });
 
   it('a directory holding only .git counts as empty: no --overwrite needed', async () => {

@@ -40,7 +40,9 @@ async function occupiedTarget(parent: string): Promise<string> {
 }
 
 async function write(target: string, placement: Placement) {
-  return writeProject({ templateDir: TEMPLATE, target, placement, context: context() });
+  const result = await writeProject({ templateDir: TEMPLATE, target, placement, context: context() });
+  expect(result.leftovers).toEqual([]);
+  return result;
 }
 
 async function expectedTree(): Promise<Record<string, string>> {
