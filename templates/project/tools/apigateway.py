@@ -33,6 +33,9 @@ from handler import LAMBDA_RESPONSE_LIMIT, accepts_binary  # noqa: E402
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 EXECUTE_API_HOST = "abcdef1234.execute-api.us-east-1.amazonaws.com"
+# A name, not a tuple in the except clause: ruff format for py314 would write that as
+# `except TypeError, ValueError:`, which older Pythons cannot parse.
+NOT_JSON = (TypeError, ValueError)
 
 
 @dataclass
@@ -197,7 +200,7 @@ class LocalGateway:
     def _to_http(self, raw: Any, request_headers: list[tuple[str, str]]) -> GatewayResponse:
         try:
             size = len(json.dumps(raw))
-        except (TypeError, ValueError):
+        except NOT_JSON:
             return _json_response(502, {"message": "Internal server error"}, reason="response is not JSON")
         if size > LAMBDA_RESPONSE_LIMIT:
             reason = f"Lambda response of {size} bytes exceeds the {LAMBDA_RESPONSE_LIMIT}-byte limit"
