@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { chromium, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { generateProject, progress } from './harness.js';
@@ -29,11 +29,18 @@ const defaultVariant = VARIANTS.find((v) => v.flags.length === 0)!;
 const { stage } = expectedAnswers(defaultVariant);
 const BASE_PATH = 'reports';
 
-/** The URL shapes one deployed function answers at, and how tools/serve.py imitates each. */
+/**
+ * The URL shapes one deployed function answers at, and the command that imitates each: the
+ * project's own make targets where it has one (PORT=0: a free port), else tools/serve.py directly.
+ */
 const SHAPES = [
-  { name: 'stage', serveArgs: [], prefix: `/${stage}/` },
-  { name: 'custom-domain-root', serveArgs: ['--custom-domain'], prefix: '/' },
-  { name: 'custom-domain-base-path', serveArgs: ['--custom-domain', '--base-path', BASE_PATH], prefix: `/${BASE_PATH}/` },
+  { name: 'stage', command: ['make', 'serve'], prefix: `/${stage}/` },
+  { name: 'custom-domain-root', command: ['make', 'serve-domain'], prefix: '/' },
+  {
+    name: 'custom-domain-base-path',
+    command: ['python', '-m', 'tools.serve', '--custom-domain', '--base-path', BASE_PATH],
+    prefix: `/${BASE_PATH}/`,
+  },
 ];
 
 const outputDir = path.join(settings.outputDir, 'browser');
@@ -59,33 +66,50 @@ afterAll(async () => {
   if (userDataDir) await fs.rm(userDataDir, { recursive: true, force: true });
 });
 
-/** Starts `python -m tools.serve --port 0` and returns its origin once it prints its URL. */
-async function startServe(args: string[]): Promise<{ origin: string; printedPath: string; server: ResultPromise }> {
-  const server = execa(venvBin('python'), ['-m', 'tools.serve', '--host', '127.0.0.1', '--port', '0', ...args], {
+/** Starts a serve command (make's or python's) on a free port; resolves once it prints its URL. */
+async function startServe(command: string[]): Promise<{ origin: string; printedPath: string; stop: () => Promise<void> }> {
+  const python = venvBin('python');
+  const [cmd, ...args] =
+    command[0] === 'make' ? [...command, `PYTHON=${python}`, 'PORT=0'] : [python, ...command.slice(1), '--port', '0'];
+  const server = execa(cmd, args, {
     cwd: projectDir,
     env: venvEnv(),
     stdin: 'ignore',
     buffer: false,
     reject: false,
+    detached: true, // its own process group: make's child python is stopped with it
   });
+  const stop = async () => {
+    try {
+      process.kill(-server.pid!, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    await server;
+  };
   const stderr: string[] = [];
   server.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const lines = createInterface({ input: server.stdout });
-  const url = await new Promise<URL>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('tools/serve.py printed no URL within 60 s')), 60_000);
-    lines.on('line', (line) => {
-      const match = /https?:\/\/127\.0\.0\.1:\d+\/\S*/.exec(line);
-      if (match) {
+  try {
+    const url = await new Promise<URL>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${command.join(' ')} printed no URL within 60 s`)), 60_000);
+      lines.on('line', (line) => {
+        const match = /https?:\/\/127\.0\.0\.1:\d+\/\S*/.exec(line);
+        if (match) {
+          clearTimeout(timer);
+          resolve(new URL(match[0]));
+        }
+      });
+      server.then((r) => {
         clearTimeout(timer);
-        resolve(new URL(match[0]));
-      }
+        reject(new Error(`${command.join(' ')} exited (${r.exitCode ?? r.signal}) before serving:\n${stderr.join('')}`));
+      });
     });
-    server.then((r) => {
-      clearTimeout(timer);
-      reject(new Error(`tools/serve.py exited (${r.exitCode ?? r.signal}) before serving:\n${stderr.join('')}`));
-    });
-  });
-  return { origin: url.origin, printedPath: url.pathname, server };
+    return { origin: url.origin, printedPath: url.pathname, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }
 
 /** What the page shows of the outputs the controls drive. */
@@ -116,8 +140,8 @@ function ageText(birthday: string, today: Date): string {
 describe('browser: the default project through tools/serve.py in Chromium', () => {
   test.each(SHAPES)(
     '$name URL ($prefix)',
-    async ({ name, serveArgs, prefix }) => {
-      const { origin, printedPath, server } = await startServe(serveArgs);
+    async ({ name, command, prefix }) => {
+      const { origin, printedPath, stop } = await startServe(command);
       const page = await browser.newPage();
       page.setDefaultTimeout(PAGE_TIMEOUT_MS);
       const consoleErrors: string[] = [];
@@ -178,8 +202,7 @@ describe('browser: the default project through tools/serve.py in Chromium', () =
         expect(failedRequests, 'failed requests').toEqual([]);
       } finally {
         await page.close();
-        server.kill('SIGTERM');
-        await server;
+        await stop();
       }
     },
     TIMEOUT_MS,

@@ -5,6 +5,7 @@
 // Pairwise, not the full product: every value of every question appears, and every
 // API flavour × domain mode pair appears (the coverage test enforces both).
 import { parseArgs } from 'node:util';
+import type { ApiFlavour, Answers, Architecture } from '../../src/context.js';
 
 export interface Variant {
   /** Stable name: used as the project directory, the vitest test name and the CI job name. */
@@ -34,6 +35,10 @@ export const VARIANTS: readonly Variant[] = [
     flags: ['--domain', 'bi.example.net', '--certificate-arn', CERT, '--hosted-zone-id', 'Z2ABCDEF123',
       '--base-path', 'sales.v2', '--arch', 'x86_64', '--runtime', 'python3.14', '--memory', '3008'],
   },
+  {
+    id: 'rest-domain-root-py313',
+    flags: ['--domain', 'dashboards.example.co.uk', '--certificate-arn', CERT, '--stage', 'v1'],
+  },
   { id: 'http-default-py312', flags: ['--api', 'http', '--runtime', 'python3.12'] },
   {
     id: 'http-nodomain-stage-default-py314',
@@ -43,6 +48,16 @@ export const VARIANTS: readonly Variant[] = [
     id: 'http-domain-root-py311',
     flags: ['--api', 'http', '--domain', 'dash.example.io', '--certificate-arn', CERT, '--stage', '$default',
       '--runtime', 'python3.11', '--memory', '2048'],
+  },
+  {
+    id: 'http-domain-root-hz-py312',
+    flags: ['--api', 'http', '--domain', 'ops.example.com', '--certificate-arn', CERT, '--hosted-zone-id', 'Z77',
+      '--runtime', 'python3.12', '--stage', 'live'],
+  },
+  {
+    id: 'http-domain-basepath-py311-x86',
+    flags: ['--api', 'http', '--domain', 'data.example.com', '--certificate-arn', CERT, '--base-path', 'team-a',
+      '--arch', 'x86_64', '--runtime', 'python3.11', '--memory', '256'],
   },
   {
     id: 'http-domain-basepath-hz-py313-x86',
@@ -56,19 +71,7 @@ export const VARIANTS: readonly Variant[] = [
 export const BASE_FLAGS = ['--yes', '--no-git', '--no-install'] as const;
 
 /** The answers a variant's flags mean, with DESIGN.md section 3 defaults for the rest. */
-export interface ExpectedAnswers {
-  api: 'rest' | 'http';
-  stage: string;
-  domain: string;
-  certificateArn: string;
-  hostedZoneId: string;
-  basePath: string;
-  memory: number;
-  timeout: number;
-  binaryTypes: string[];
-  arch: string;
-  runtime: string;
-}
+export type ExpectedAnswers = Omit<Answers, 'projectName'>;
 
 export type DomainMode = 'none' | 'root' | 'base-path';
 
@@ -94,7 +97,7 @@ export function expectedAnswers(v: Variant): ExpectedAnswers {
       runtime: { type: 'string' },
     },
   });
-  const api = (values.api ?? 'rest') as 'rest' | 'http';
+  const api = (values.api ?? 'rest') as ApiFlavour;
   return {
     api,
     stage: values.stage ?? 'Prod',
@@ -105,7 +108,7 @@ export function expectedAnswers(v: Variant): ExpectedAnswers {
     memory: Number(values.memory ?? 1024),
     timeout: Number(values.timeout ?? (api === 'rest' ? 29 : 30)),
     binaryTypes: (values['binary-types'] ?? '*/*').split(','),
-    arch: values.arch ?? 'arm64',
+    arch: (values.arch ?? 'arm64') as Architecture,
     runtime: values.runtime ?? 'python3.13',
   };
 }
