@@ -138,7 +138,14 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
   const inProject = { cwd: dir, env: venvEnv(), log };
   const templateYaml = await fs.readFile(path.join(dir, 'template.yaml'), 'utf8');
   await checkStep(who, 'rendered values', () => {
-    const mismatches = renderedValueMismatches(parseCfnTemplate(templateYaml), expected);
+    const template = (() => {
+      try {
+        return parseCfnTemplate(templateYaml);
+      } catch (e) {
+        throw new Error(`template.yaml does not parse: ${(e as Error).message}`);
+      }
+    })();
+    const mismatches = renderedValueMismatches(template, expected);
     if (mismatches.length) throw new Error(`template.yaml disagrees with the flags:\n  ${mismatches.join('\n  ')}`);
   });
   await runStep(who, 'pytest', venvBin('python'), ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], inProject);
