@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { BASE_FLAGS } from './variants.js';
 import { progress, runStep } from './harness.js';
-import { REPO_ROOT, settings, venvBin, venvEnv } from './settings.js';
+import { REPO_ROOT, settings } from './settings.js';
+import { prepareSharedVenv } from './venv.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,32 +35,13 @@ export default async function setup(project: TestProject) {
   // The venv gets what the generated project itself asks for, so the matrix tests with the same tools.
   const reqProject = 'venv-requirements';
   await runStep(SETUP, 'generate (for requirements)', createBin, [...BASE_FLAGS, reqProject], { cwd: scratch });
-  const python = venvBin('python');
-  if (!(await exists(python))) {
-    await fs.mkdir(path.dirname(settings.venvDir), { recursive: true });
-    await runStep(SETUP, `create venv ${settings.venvDir}`, settings.python, ['-m', 'venv', settings.venvDir], root);
-  }
-  await runStep(SETUP, 'pip install', python, ['-m', 'pip', 'install', '--quiet', '-r', 'requirements-dev.txt'], {
-    cwd: path.join(scratch, reqProject),
-    env: venvEnv(),
-  });
-  const version = await runStep(SETUP, 'python version', python, [
-    '-c',
-    'import sys; print(f"python{sys.version_info[0]}.{sys.version_info[1]}")',
-  ]);
+  const buildRuntime = await prepareSharedVenv(SETUP, path.join(scratch, reqProject));
 
   project.provide('createBin', createBin);
-  project.provide('buildRuntime', version.stdout.trim());
-  progress(SETUP, `ready: ${createBin} (sam build runtime ${version.stdout.trim()}, venv ${settings.venvDir})`);
+  project.provide('buildRuntime', buildRuntime);
+  progress(SETUP, `ready: ${createBin} (sam build runtime ${buildRuntime}, venv ${settings.venvDir})`);
 
   return async () => {
     await fs.rm(scratch, { recursive: true, force: true });
   };
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(
-    () => true,
-    () => false,
-  );
 }
