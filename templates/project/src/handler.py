@@ -17,6 +17,8 @@ has in front of it. One Dash app is built per prefix and cached for the life of 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import fnmatch
 import json
 import logging
@@ -25,13 +27,14 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
 from apig_wsgi import DEFAULT_NON_BINARY_CONTENT_TYPE_PREFIXES, make_lambda_handler
 from dash import Dash
 
-from dashboard import SECURITY_HEADERS, create_app
+from dashboard import HSTS, SECURITY_HEADERS, create_app, request_ids
 
 logger = logging.getLogger("handler")
 logger.setLevel(logging.INFO)
@@ -53,8 +56,9 @@ TEXT_CONTENT_TYPES = (
     "application/manifest+json",
 )
 
-# A prefix is "/" or "/segment/.../": stage names and base paths only use these characters.
-_PREFIX = re.compile(r"^/(?:[A-Za-z0-9._~$-]+/){0,4}$")
+# A prefix is "/" or "/segment/.../": stage names and base paths only use these characters,
+# and none is "." or ".." (a path trick, never a stage or base path).
+_PREFIX = re.compile(r"^/(?:(?!\.\.?/)[A-Za-z0-9._~$-]+/){0,4}$")
 MAX_CACHED_APPS = 8
 
 WsgiHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -65,30 +69,129 @@ _apps_lock = threading.Lock()  # Lambda is one request at a time; tools/serve.py
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     if not is_http_event(event):
         return ignore(event)
+    ids = request_ids(context, event.get("requestContext"))
+    https = _header(event, "x-forwarded-proto") == "https"
     try:
+        event = complete_event(event)
         prefix, event = split_prefix(event)
         event = limit_gzip_to_binary_requests(event)
         response = handler_for(prefix)(event, context)
-        return enforce_size_limit(response)
+        return enforce_size_limit(response, https=https)
+    except UnservableEvent as error:
+        level = logging.ERROR if error.status >= 500 else logging.WARNING
+        logger.log(level, "refused %s (%s): %s", error.status, ids, error)
+        return plain_response(error.status, error.answer, https=https)
     except Exception:
-        logger.exception("request failed")
-        return plain_response(500, "Internal Server Error")
+        logger.exception("request failed (%s)", ids)
+        return plain_response(500, "Internal Server Error", https=https)
 
 
 def is_http_event(event: Any) -> bool:
+    """REST (payload 1.0, httpMethod), HTTP API and function URLs (requestContext.http), ALB."""
     if not isinstance(event, dict):
         return False
-    if "httpMethod" in event:  # REST API (payload format 1.0)
-        return True
     context = event.get("requestContext")
-    return event.get("version") == "2.0" and isinstance(context, dict) and "http" in context
+    return "httpMethod" in event or (isinstance(context, dict) and "http" in context)
 
 
 def ignore(event: Any) -> dict[str, Any]:
     """Warm-up pings, EventBridge schedules and test invocations: nothing to serve."""
     source = (event.get("source") or event.get("detail-type")) if isinstance(event, dict) else None
     logger.info("not an API Gateway request, nothing to do (source: %s)", source or "unknown")
-    return {"statusCode": 200, "body": "ok", "ignored": True}
+    return {**plain_response(200, "ok"), "ignored": True}
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+class UnservableEvent(Exception):
+    """An HTTP event the function cannot serve: answered with `status` (4xx: a warning in the log,
+    5xx: an error)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        # A client may learn what was wrong with its request, never what went wrong inside.
+        self.answer = f"{HTTPStatus(status).phrase}: {reason}" if status < 500 else HTTPStatus(status).phrase
+
+
+# The fields each payload format version may carry as an object (or null).
+_OBJECT_FIELDS = ("headers", "queryStringParameters", "pathParameters")
+_OBJECT_FIELDS_BY_VERSION = {
+    "1.0": (*_OBJECT_FIELDS, "requestContext", "multiValueHeaders", "multiValueQueryStringParameters"),
+    "2.0": _OBJECT_FIELDS,
+}
+
+
+def complete_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with every field apig-wsgi reads, or UnservableEvent.
+
+    API Gateway's test console, `sam local generate-event` and hand-written events leave optional
+    fields null or out; apig-wsgi reads some of them unguarded. ALB events have no version.
+    """
+    version = event.get("version") or "1.0"
+    if version not in _OBJECT_FIELDS_BY_VERSION:
+        raise UnservableEvent(500, f"unsupported payload format version {version!r}")
+    for name in _OBJECT_FIELDS_BY_VERSION[version]:
+        if not isinstance(event.get(name) or {}, dict):
+            raise UnservableEvent(400, f"malformed event: {name} is not an object")
+    event = {**event, "body": _checked_body(event)}
+    if version == "1.0":
+        if not _is_text(event.get("httpMethod")):
+            raise UnservableEvent(400, "malformed event: no httpMethod")
+        # apig-wsgi reads only the multi-value field when its key is there, even when it is null.
+        for multi_value in ("multiValueHeaders", "multiValueQueryStringParameters"):
+            if not event.get(multi_value):
+                event.pop(multi_value, None)
+        return {**event, "path": _text_or(event.get("path"), "/")}
+
+    http = event["requestContext"]["http"]
+    if not isinstance(http, dict) or not _is_text(http.get("method")):
+        raise UnservableEvent(400, "malformed event: no requestContext.http.method")
+    http = {
+        **http,
+        "path": _text_or(http.get("path"), "/"),
+        "protocol": _text_or(http.get("protocol"), "HTTP/1.1"),
+        "sourceIp": _text_or(http.get("sourceIp"), ""),
+    }
+    cookies = event.get("cookies") or []
+    if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):
+        raise UnservableEvent(400, "malformed event: cookies is not a list of strings")
+    return {
+        **event,
+        "rawPath": _text_or(event.get("rawPath"), http["path"]),
+        "rawQueryString": _text_or(event.get("rawQueryString"), ""),
+        "headers": event.get("headers") or {},
+        "cookies": cookies,
+        "requestContext": {**event["requestContext"], "http": http},
+    }
+
+
+def _checked_body(event: dict[str, Any]) -> str | None:
+    """The body as apig-wsgi will decode it: base64 when isBase64Encoded, else UTF-8 text."""
+    body = event.get("body")
+    if body is None:
+        return None
+    if not isinstance(body, str):
+        raise UnservableEvent(400, "malformed event: body is not a string")
+    try:
+        if event.get("isBase64Encoded"):
+            base64.b64decode(body, validate=True)
+        else:
+            body.encode()
+    except binascii.Error:
+        raise UnservableEvent(400, "body is not valid base64") from None
+    except UnicodeEncodeError:
+        raise UnservableEvent(400, "body is not valid UTF-8 text") from None
+    return body
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _text_or(value: Any, default: str) -> str:
+    return value if _is_text(value) else default
 
 
 # --- prefix -------------------------------------------------------------------------------------
@@ -100,7 +203,7 @@ def split_prefix(event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     stage = context.get("stage") or ""
     if event.get("version") == "2.0":
         seen = event.get("rawPath") or "/"
-        prefix = _prefix_before(seen, _route_path(event.get("routeKey", "").partition(" ")[2], event))
+        prefix = _prefix_before(seen, _route_path((event.get("routeKey") or "").partition(" ")[2], event))
         if prefix is None:
             prefix = _stage_prefix(seen, stage)
         return prefix, {**event, "rawPath": _below(seen, prefix)}
@@ -144,8 +247,9 @@ def _prefix_before(seen: str, route_path: str | None) -> str | None:
 
 def _stage_prefix(seen: str, stage: str) -> str:
     """Fallback without route information: a leading stage segment is the prefix."""
-    if stage and stage != "$default" and (seen == f"/{stage}" or seen.startswith(f"/{stage}/")):
-        return f"/{stage}/"
+    prefix = f"/{stage}/"
+    if stage and stage != "$default" and (seen + "/").startswith(prefix) and _PREFIX.match(prefix):
+        return prefix
     return "/"
 
 
@@ -226,11 +330,13 @@ def limit_gzip_to_binary_requests(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _header(event: dict[str, Any], name: str) -> str | None:
-    for key, value in (event.get("headers") or {}).items():
-        if key.lower() == name:
+    """A request header, from an event of any shape (this also runs on events refused as malformed)."""
+    headers, multi_value_headers = event.get("headers"), event.get("multiValueHeaders")
+    for key, value in headers.items() if isinstance(headers, dict) else ():
+        if str(key).lower() == name and isinstance(value, str):
             return value
-    for key, values in (event.get("multiValueHeaders") or {}).items():
-        if key.lower() == name and values:
+    for key, values in multi_value_headers.items() if isinstance(multi_value_headers, dict) else ():
+        if str(key).lower() == name and isinstance(values, list) and values and isinstance(values[0], str):
             return values[0]
     return None
 
@@ -240,7 +346,7 @@ def response_size(response: dict[str, Any]) -> int:
     return len(json.dumps(response))
 
 
-def enforce_size_limit(response: dict[str, Any]) -> dict[str, Any]:
+def enforce_size_limit(response: dict[str, Any], *, https: bool = False) -> dict[str, Any]:
     """An oversize response fails in Lambda with an opaque 502; fail here with a clear log."""
     if len(response.get("body") or "") < _CHECK_SIZE_ABOVE:
         return response
@@ -254,7 +360,7 @@ def enforce_size_limit(response: dict[str, Any]) -> dict[str, Any]:
         response.get("statusCode"),
         _response_content_type(response),
     )
-    return plain_response(500, "Internal Server Error: response too large")
+    return plain_response(500, "Internal Server Error: response too large", https=https)
 
 
 def _response_content_type(response: dict[str, Any]) -> str | None:
@@ -267,10 +373,12 @@ def _response_content_type(response: dict[str, Any]) -> str | None:
     return None
 
 
-def plain_response(status: int, text: str) -> dict[str, Any]:
+def plain_response(status: int, text: str, *, https: bool = False) -> dict[str, Any]:
+    """A response of the handler's own, with the headers the dashboard puts on every response."""
+    security_headers = {**SECURITY_HEADERS, "Strict-Transport-Security": HSTS} if https else SECURITY_HEADERS
     return {
         "statusCode": status,
-        "headers": {"Content-Type": "text/plain; charset=utf-8", **SECURITY_HEADERS},
+        "headers": {"Content-Type": "text/plain; charset=utf-8", **security_headers},
         "isBase64Encoded": False,
         "body": text,
     }

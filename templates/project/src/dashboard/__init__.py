@@ -8,9 +8,13 @@ one app per prefix (see handler.py).
 from __future__ import annotations
 
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 from dash import Dash
+from dash.exceptions import DependencyException
 from flask import Flask, Response, request
+from werkzeug.exceptions import NotFound
 
 from .callbacks import register_callbacks
 from .layout import build_layout
@@ -27,6 +31,24 @@ SECURITY_HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+def request_ids(lambda_context: Any, request_context: Any) -> str:
+    """How a log line names a request: Lambda's request id (the key of its CloudWatch lines) and
+    API Gateway's (what the client got back as x-amzn-RequestId or apigw-requestid)."""
+    lambda_id = getattr(lambda_context, "aws_request_id", None)
+    api_id = request_context.get("requestId") if isinstance(request_context, dict) else None
+    return f"request_id={lambda_id or '-'} apigw_request_id={api_id or '-'}"
+
+
+class DashboardServer(Flask):
+    """Flask, logging an unhandled error with the ids of the request it broke."""
+
+    def log_exception(self, exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None]) -> None:
+        # apig-wsgi puts the Lambda context and API Gateway's requestContext in the WSGI environ.
+        environ = request.environ
+        ids = request_ids(environ.get("apig_wsgi.context"), environ.get("apig_wsgi.request_context"))
+        self.logger.error("%s %s failed (%s)", request.method, request.path, ids, exc_info=exc_info)
+
+
 def create_app(requests_pathname_prefix: str = "/", *, debug: bool = False) -> Dash:
     """A Dash app whose page links start with `requests_pathname_prefix` (e.g. "/Prod/").
 
@@ -35,6 +57,7 @@ def create_app(requests_pathname_prefix: str = "/", *, debug: bool = False) -> D
     """
     app = Dash(
         __name__,
+        server=DashboardServer(__name__),
         requests_pathname_prefix=requests_pathname_prefix,
         routes_pathname_prefix="/",
         assets_folder=str(ASSETS_DIR),
@@ -56,6 +79,12 @@ def _harden(server: Flask, *, debug: bool) -> None:
     # tracebacks go to the log (CloudWatch), never to the client.
     server.debug = debug
     server.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @server.errorhandler(DependencyException)
+    def unknown_component_file(error: DependencyException) -> NotFound:
+        # Dash raises this for a _dash-component-suites path it never registered: a typo, an old
+        # page or a scanner, not a fault of the app. Answer like any other unknown file.
+        return NotFound()
 
     @server.after_request
     def add_security_headers(response: Response) -> Response:
