@@ -215,12 +215,17 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'text',
     valueName: 'SEG',
     message: 'Base path on the domain (empty: the domain root)',
-    help: 'base path mapping on the domain, one segment: 1–64 of A-Z, a-z, 0-9, . _ -',
+    help: 'base path mapping on the domain, one segment: 1–64 of A-Z, a-z, 0-9, . _ - (no . with --api http)',
     defaultHelp: 'none (root)',
     when: domainOnly,
     default: () => '',
-    validate: (v) =>
-      v === '' || BASE_PATH.test(v) ? undefined : 'a base path is one segment of 1 to 64 letters, digits, dots, hyphens or underscores (no slash)',
+    validate(v, a) {
+      if (v === '') return undefined;
+      if (!BASE_PATH.test(v)) return 'a base path is one segment of 1 to 64 letters, digits, dots, hyphens or underscores (no slash)';
+      // SAM's HttpApi refuses any other character in Domain.BasePath when it transforms the template.
+      if (a.api === 'http' && v.includes('.')) return 'an HTTP API base path has no dots: SAM allows only letters, digits, hyphens and underscores there';
+      return undefined;
+    },
   },
   {
     key: 'memory',

@@ -241,6 +241,7 @@ describe('resolveAnswers without a TTY', () => {
     [['--base-path', 'reports'], /--base-path reports: applies only with --domain/],
     [['--domain', '', '--base-path', 'reports'], /--base-path reports: applies only with --domain/],
     [['--api', 'http', '--binary-types', '*/*'], /--binary-types \*\/\*: HTTP APIs pass binary bodies by default/],
+    [['--api', 'http', '--domain', 'dash.example.com', '--certificate-arn', ARN, '--base-path', 'v1.2'], /--base-path v1\.2: an HTTP API base path has no dots/],
     [['--stage', '$default'], /--stage \$default: the \$default stage .* only for HTTP APIs/],
     [['--api', 'rest', '--timeout', '30'], /--timeout 30: .*REST API integrations end at 29 s/],
     [['--timeout', '30'], /--timeout 30: .*REST API integrations end at 29 s/],
