@@ -57,6 +57,8 @@ def test_an_oversize_response_becomes_a_clear_500(config, monkeypatch, caplog: p
     assert response.status == 500
     assert response.lambda_response_bytes < 10_000
     assert "exceeds Lambda's 6291456-byte limit" in caplog.text
+    assert response.header("X-Content-Type-Options") == "nosniff"
+    assert response.header("Strict-Transport-Security").startswith("max-age=")
 
 
 def test_the_gateway_refuses_oversize_lambda_responses_like_lambda(config) -> None:
