@@ -152,7 +152,13 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
   await runStep(who, 'ruff check', venvBin('ruff'), ['check', '--no-cache', '.'], inProject);
   if (await usesRuffFormat(dir)) await runStep(who, 'ruff format', venvBin('ruff'), ['format', '--no-cache', '--check', '.'], inProject);
   await runStep(who, 'cfn-lint', venvBin('cfn-lint'), ['template.yaml'], inProject);
-  await runStep(who, 'sam validate', venvBin('sam'), ['validate', '--lint'], inProject);
+  await runStep(who, 'sam validate --lint', venvBin('sam'), ['validate', '--lint'], inProject);
+  // SAM's own transform, as CloudFormation runs it on deploy: catches what cfn-lint cannot. It needs
+  // a region, any region, and no credentials.
+  await runStep(who, 'sam validate', venvBin('sam'), ['validate'], {
+    ...inProject,
+    env: { ...inProject.env, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION || 'us-east-1' },
+  });
   if (expected.runtime === ctx.buildRuntime) {
     await runStep(who, 'sam build', venvBin('sam'), ['build'], inProject);
     await checkStep(who, 'build artefact', () => checkArtefact(dir, parseCfnTemplate(templateYaml)));
@@ -235,7 +241,7 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
   return mismatches;
 }
 
-/** The built function holds the handler, the dashboard package and its dependencies. */
+/** The built function holds the handler, the dashboard package, its dependencies and the icon's bytes. */
 async function checkArtefact(dir: string, t: CfnTemplate): Promise<void> {
   const [functionId] = onlyResource(t, 'AWS::Serverless::Function');
   const built = path.join(dir, '.aws-sam', 'build', functionId);
@@ -246,4 +252,12 @@ async function checkArtefact(dir: string, t: CfnTemplate): Promise<void> {
     if (!ok) missing.push(rel);
   }
   if (missing.length) throw new Error(`${path.relative(dir, built)}/ lacks ${missing.join(', ')}`);
+  const icon = 'assets/favicon.ico';
+  const [builtIcon, sourceIcon] = await Promise.all([
+    fs.readFile(path.join(built, icon)).catch(() => Buffer.alloc(0)),
+    fs.readFile(path.join(dir, 'src', icon)),
+  ]);
+  if (!builtIcon.equals(sourceIcon)) {
+    throw new Error(`${path.relative(dir, built)}/${icon} is not src/${icon} byte for byte (${builtIcon.length} vs ${sourceIcon.length} bytes)`);
+  }
 }
