@@ -127,9 +127,10 @@ def complete_event(event: dict[str, Any]) -> dict[str, Any]:
     """The event with every field apig-wsgi reads, or UnservableEvent.
 
     API Gateway's test console, `sam local generate-event` and hand-written events leave optional
-    fields null or out; apig-wsgi reads some of them unguarded. ALB events have no version.
+    fields null or out; apig-wsgi reads some of them unguarded. ALB events have no version; without
+    one, an event with requestContext.http and no httpMethod can only be an HTTP API's (2.0).
     """
-    version = event.get("version") or "1.0"
+    version = event.get("version") or ("1.0" if "httpMethod" in event else "2.0")
     if version not in _OBJECT_FIELDS_BY_VERSION:
         raise UnservableEvent(500, f"unsupported payload format version {version!r}")
     for name in _OBJECT_FIELDS_BY_VERSION[version]:
@@ -159,6 +160,7 @@ def complete_event(event: dict[str, Any]) -> dict[str, Any]:
         raise UnservableEvent(400, "malformed event: cookies is not a list of strings")
     return {
         **event,
+        "version": version,
         "rawPath": _text_or(event.get("rawPath"), http["path"]),
         "rawQueryString": _text_or(event.get("rawQueryString"), ""),
         "headers": event.get("headers") or {},
