@@ -10,6 +10,10 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import { stringify as tomlStringify } from 'smol-toml';
 import type { TemplateContext } from './context.js';
+import { step } from './errors.js';
+import { PRECOMPILED } from './precompiled.js';
+// { noEscape, strict }, shared with scripts/build.mjs, which precompiles the templates with them.
+import COMPILE_OPTIONS from './template-options.json' with { type: 'json' };
 
 export const TEMPLATE_SUFFIX = '.hbs';
 
@@ -77,7 +81,10 @@ export function createRenderer() {
   });
   return (source: string, ctx: TemplateContext, name = 'template'): string => {
     try {
-      return hb.compile(source, { noEscape: true, strict: true })(ctx);
+      const spec = PRECOMPILED.get(source);
+      // dist/index.js carries Handlebars' runtime only: every template it ships is precompiled.
+      if (!spec && typeof hb.compile !== 'function') throw new Error('not precompiled: rebuild with npm run build');
+      return (spec ? hb.template(spec) : hb.compile(source, COMPILE_OPTIONS))(ctx);
     } catch (e) {
       throw new Error(`rendering ${name}: ${(e as Error).message}`);
     }
@@ -93,10 +100,16 @@ export function outputPath(rel: string): string {
 }
 
 /**
- * Renders every file under `srcDir` into `destDir` (which must exist).
+ * Renders every file under `srcDir` into `destDir` (which must exist). `beforeFile` runs before each
+ * file (the writer's checkpoint: a signal stops the render between two files).
  * Returns the output paths, relative to destDir, sorted.
  */
-export async function renderTree(srcDir: string, destDir: string, ctx: TemplateContext): Promise<string[]> {
+export async function renderTree(
+  srcDir: string,
+  destDir: string,
+  ctx: TemplateContext,
+  beforeFile: () => void | Promise<void> = () => {},
+): Promise<string[]> {
   const render = createRenderer();
   const entries = await fs.readdir(srcDir, { recursive: true, withFileTypes: true });
   const written: string[] = [];
@@ -105,14 +118,16 @@ export async function renderTree(srcDir: string, destDir: string, ctx: TemplateC
     const abs = path.join(entry.parentPath, entry.name);
     const rel = path.relative(srcDir, abs);
     if (isLeftover(rel)) continue;
+    await beforeFile();
     const out = outputPath(rel);
     const dest = path.join(destDir, out);
-    await fs.mkdir(path.dirname(dest), { recursive: true });
+    await step(`creating ${path.dirname(dest)}`, () => fs.mkdir(path.dirname(dest), { recursive: true }));
     if (rel.endsWith(TEMPLATE_SUFFIX)) {
       const { mode } = await fs.stat(abs);
-      await fs.writeFile(dest, render(await fs.readFile(abs, 'utf8'), ctx, rel), { mode });
+      const text = render(await fs.readFile(abs, 'utf8'), ctx, rel);
+      await step(`writing ${dest}`, () => fs.writeFile(dest, text, { mode }));
     } else {
-      await fs.copyFile(abs, dest); // byte for byte, mode kept
+      await step(`writing ${dest}`, () => fs.copyFile(abs, dest)); // byte for byte, mode kept
     }
     written.push(out);
   }
