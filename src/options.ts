@@ -77,8 +77,10 @@ const PROJECT_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 const RESERVED_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/;
 const STAGE = /^[A-Za-z0-9_-]{1,128}$/;
 const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+// The AWS partitions (aws, China, GovCloud, the ISO partitions, the European Sovereign Cloud) and
+// region names like eu-west-1, us-gov-west-1, us-isob-east-1, eusc-de-east-1.
 const CERTIFICATE_ARN =
-  /^arn:aws(-cn|-us-gov|-iso[a-z-]*)?:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certificate\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  /^arn:aws(-cn|-us-gov|-iso(-[bef])?|-eusc)?:acm:[a-z]{2,4}(-[a-z]+)+-\d{1,2}:\d{12}:certificate\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
 const BASE_PATH = /^[A-Za-z0-9._-]{1,64}$/;
 // RFC 6838 restricted-name: a letter or digit, then up to 126 of these; `*` as a wildcard.
@@ -99,7 +101,8 @@ export function projectNameOf(projectDir: string, cwd = process.cwd()): string {
 export function validateProjectDir(projectDir: string): string | undefined {
   if (projectDir.trim() === '') return 'the project directory must not be empty';
   const name = projectNameOf(projectDir);
-  const subject = name === projectDir ? 'the project name' : `the project name ("${name}", the directory's last segment)`;
+  if (name === '') return `${showValue(projectDir)} is the filesystem root, which has no name to give the project`;
+  const subject = name === projectDir ? 'the project name' : `the project name (${showValue(name, true)}, the directory's last segment)`;
   if (!PROJECT_NAME.test(name)) {
     return `${subject} must start with a lowercase letter, then lowercase letters, digits or hyphens, at most 64 characters (it becomes the directory, package and stack name)`;
   }
@@ -177,8 +180,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     validate(v) {
       if (v === '') return undefined;
       const labels = v.split('.');
-      if (v.length <= 253 && labels.length >= 2 && labels.every((l) => DOMAIN_LABEL.test(l))) return undefined;
-      return 'a domain is a lowercase hostname of at least 2 labels, each 1 to 63 of a-z, 0-9 and hyphens, not starting or ending with a hyphen';
+      const rule =
+        'a domain is a lowercase hostname of at least 2 labels, each 1 to 63 of a-z, 0-9 and hyphens, not starting or ending with a hyphen';
+      if (v.length > 253) return `${rule}, at most 253 characters in all (this one has ${v.length})`;
+      if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) return rule;
+      // 192.168.0.1 passes the label rule, but no certificate or custom domain is issued for an address.
+      if (/^\d+$/.test(labels[labels.length - 1])) {
+        return 'a domain is a hostname, not an IP address: its last label (the top-level domain) is not all digits';
+      }
+      return undefined;
     },
   },
   {
@@ -222,6 +232,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     validate(v, a) {
       if (v === '') return undefined;
       if (!BASE_PATH.test(v)) return 'a base path is one segment of 1 to 64 letters, digits, dots, hyphens or underscores (no slash)';
+      // Browsers and HTTP clients remove dot segments from a URL (RFC 3986), so no request reaches them.
+      if (v === '.' || v === '..') return 'a base path is not . or ..: URLs drop dot segments, so no request would reach it';
       // SAM's HttpApi refuses any other character in Domain.BasePath when it transforms the template.
       if (a.api === 'http' && v.includes('.')) return 'an HTTP API base path has no dots: SAM allows only letters, digits, hyphens and underscores there';
       return undefined;
@@ -327,11 +339,23 @@ export function splitList(v: string): string[] {
   return v.split(',').map((s) => s.trim());
 }
 
+/**
+ * A value as a message can show it: as typed when it is plain; else quoted, with quotes and
+ * backslashes escaped and what a terminal would hide or act on (newlines, tabs, NUL, bidi marks,
+ * zero-width characters) written as escapes.
+ */
+export function showValue(v: string, alwaysQuote = false): string {
+  if (!alwaysQuote && /^[^\s"'\\\p{C}]+$/u.test(v)) return v;
+  const escapes: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '"': '\\"', '\\': '\\\\' };
+  const shown = v.replace(/["\\\p{C}]|[^\S ]/gu, (c) => escapes[c] ?? `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+  return `"${shown}"`;
+}
+
 /** `--memory 64` as the user wrote it, for messages. */
 export function flagLabel(opt: OptionSpec, value?: string | boolean): string {
-  if (opt.flag === '') return value === undefined ? 'project-dir' : `project-dir ${String(value)}`;
+  if (opt.flag === '') return value === undefined ? 'project-dir' : `project-dir ${showValue(String(value))}`;
   if (typeof value === 'boolean') return value ? `--${opt.flag}` : `--no-${opt.flag}`;
-  return value === undefined ? `--${opt.flag}` : `--${opt.flag} ${value === '' ? "''" : value}`;
+  return value === undefined ? `--${opt.flag}` : `--${opt.flag} ${showValue(value)}`;
 }
 
 /** Typed answers from raw answers that passed every rule. */

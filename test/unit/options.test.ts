@@ -5,7 +5,7 @@ import { parseCliArgs } from '../../src/args.js';
 import { resolveAnswers } from '../../src/ask.js';
 import { UsageError } from '../../src/errors.js';
 import { helpText } from '../../src/help.js';
-import { OPTIONS, toAnswers, type RawAnswers, type TextOption } from '../../src/options.js';
+import { OPTIONS, showValue, toAnswers, type RawAnswers, type TextOption } from '../../src/options.js';
 import { DEFAULT_ANSWERS } from './answers.js';
 
 const ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
@@ -72,7 +72,7 @@ const CASES: Record<string, { ctx?: RawAnswers; accept: string[]; refuse: [strin
     refuse: [['$default', /\$default stage .* only for HTTP APIs \(--api http\)/]],
   },
   domain: {
-    accept: ['', 'dash.example.com', 'a.b', 'x-1.example.co.uk', `${'a'.repeat(63)}.com`],
+    accept: ['', 'dash.example.com', 'a.b', 'x-1.example.co.uk', `${'a'.repeat(63)}.com`, '1.example.com', 'xn--caf-dma.fr'],
     refuse: [
       ['localhost', /at least 2 labels/],
       ['Dash.Example.com', /lowercase hostname/],
@@ -83,16 +83,27 @@ const CASES: Record<string, { ctx?: RawAnswers; accept: string[]; refuse: [strin
       ['dash.example.com.', /1 to 63/],
       ['https://dash.example.com', /lowercase hostname/],
       ['dash_1.example.com', /a-z, 0-9 and hyphens/],
+      ['192.168.0.1', /not an IP address: its last label \(the top-level domain\) is not all digits/],
+      ['dash.example.123', /not an IP address/],
+      [`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`, /at most 253 characters in all \(this one has 254\)/],
     ],
   },
   certificateArn: {
     ctx: { domain: 'dash.example.com' },
-    accept: [ARN, ARN.replace('arn:aws:', 'arn:aws-cn:').replace('eu-west-1', 'cn-north-1')],
+    accept: [
+      ARN,
+      ARN.replace('arn:aws:', 'arn:aws-cn:').replace('eu-west-1', 'cn-north-1'),
+      ARN.replace('arn:aws:', 'arn:aws-us-gov:').replace('eu-west-1', 'us-gov-west-1'),
+      ARN.replace('arn:aws:', 'arn:aws-iso-b:').replace('eu-west-1', 'us-isob-east-1'),
+      ARN.replace('arn:aws:', 'arn:aws-eusc:').replace('eu-west-1', 'eusc-de-east-1'),
+    ],
     refuse: [
       ['', /ACM certificate ARN/],
       ['arn:aws:acm:eu-west-1:123456789012:certificate/not-a-uuid', /ACM certificate ARN/],
       [ARN.replace('acm', 'iam'), /ACM certificate ARN/],
       [ARN.replace('123456789012', '1234'), /12-digit account/],
+      [ARN.replace('arn:aws:', 'arn:aws-iso-x-:'), /ACM certificate ARN/],
+      [ARN.replace('arn:aws:', 'arn:azure:'), /ACM certificate ARN/],
     ],
   },
   hostedZoneId: {
@@ -113,6 +124,8 @@ const CASES: Record<string, { ctx?: RawAnswers; accept: string[]; refuse: [strin
       ['a/b', /no slash/],
       ['x'.repeat(65), /1 to 64/],
       ['has space', /1 to 64 letters/],
+      ['.', /not \. or \.\.: URLs drop dot segments/],
+      ['..', /not \. or \.\.: URLs drop dot segments/],
     ],
   },
   memory: {
@@ -256,6 +269,19 @@ describe('resolveAnswers without a TTY', () => {
     const raw = await resolve(['--memory', '256'], { interactive: true, yes: true });
     expect(raw).toMatchObject({ memory: '256', api: 'rest', install: false, git: true });
   });
+});
+
+describe('showValue', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['café', 'café'],
+    ['', '""'],
+    [' 128', '" 128"'],
+    ['a\nb\tc', '"a\\nb\\tc"'],
+    ['rtl\u200fmark', '"rtl\\u200fmark"'],
+    ['nul\u0000', '"nul\\u0000"'],
+    ['say "hi"\\', '"say \\"hi\\"\\\\"'],
+  ])('shows %j as %s', (value, shown) => expect(showValue(value)).toBe(shown));
 });
 
 describe('--help', () => {
