@@ -24,3 +24,20 @@ export class Cancelled extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** "permission denied (EACCES)" from a Node.js file-system error; any other error's message. */
+export function causeOf(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  // Node's message is "EACCES: permission denied, rename 'a' -> 'b'": keep the words and the code.
+  const words = err?.code ? /^[A-Z0-9_]+: ([^,]+)/.exec(err.message)?.[1] : undefined;
+  return words ? `${words} (${err.code})` : (err?.message ?? String(e));
+}
+
+/** Runs one file-system step; a failure says what it was doing, on which path, and why. */
+export async function step<T>(doing: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    throw new Error(`${doing}: ${causeOf(e)}`, { cause: e });
+  }
+}

@@ -1,20 +1,26 @@
 // Writes the project so that a failure or a signal leaves the disk as it was.
 //
-// The project is rendered into a staging directory beside the target (same parent, so renames are
-// atomic), then moved into place with renames recorded in a journal. Whatever the target held and
-// the project replaces is moved aside into a backup directory, deleted only after success. On any
-// failure the journal is undone in reverse and both temporary directories are removed.
+// The project is rendered into a staging directory, then moved into place with renames recorded in a
+// journal. Whatever the target held and the project replaces is moved aside into a backup directory,
+// deleted only after success. On any failure the journal is undone in reverse and both temporary
+// directories are removed.
+//
+// The staging and backup directories go beside a new target (in its parent) but inside a target
+// that exists: renames then never cross filesystems (a target that is a mount point, such as a
+// container volume), and writing needs permission only where the project goes (a directory of your
+// own in a parent you cannot write to, such as /workspaces/<repo>).
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { TemplateContext } from './context.js';
+import { step } from './errors.js';
 import { renderTree } from './render.js';
 import { KEPT_ENTRIES, type Placement } from './target.js';
 
 export const TEMP_MARKER = 'create-serverless-dash';
 
 /** Called before every step; throws to abort (a signal arrived). */
-export type Checkpoint = () => void;
+export type Checkpoint = () => void | Promise<void>;
 
 /** Writing failed and the target was restored; `cause` says why. */
 export class WriteError extends Error {}
@@ -33,23 +39,26 @@ export class Journal {
   private readonly moves: { from: string; to: string }[] = [];
   private backup?: string;
 
+  /** The backup directory goes in `home`, named after the target `name`. */
   constructor(
-    private readonly parent: string,
+    private readonly home: string,
     private readonly name: string,
     private readonly checkpoint: Checkpoint,
   ) {}
 
   async move(from: string, to: string): Promise<void> {
-    this.checkpoint();
-    await fs.rename(from, to);
+    await this.checkpoint();
+    await step(`moving ${from} to ${to}`, () => fs.rename(from, to));
     this.moves.push({ from, to });
   }
 
   /** Moves `rel` of `dir` into the backup directory, keeping its relative path. */
   async moveAside(dir: string, rel: string): Promise<void> {
-    this.backup ??= await fs.mkdtemp(path.join(this.parent, `.${this.name}.${TEMP_MARKER}-backup-`));
+    this.backup ??= await step(`creating a backup directory in ${this.home}`, () =>
+      fs.mkdtemp(path.join(this.home, `.${this.name}.${TEMP_MARKER}-backup-`)),
+    );
     const to = path.join(this.backup, rel);
-    await fs.mkdir(path.dirname(to), { recursive: true });
+    await step(`creating ${path.dirname(to)}`, () => fs.mkdir(path.dirname(to), { recursive: true }));
     await this.move(path.join(dir, rel), to);
   }
 
@@ -85,12 +94,13 @@ async function mergeInto(src: string, dest: string, rel: string, journal: Journa
   }
 }
 
-/** Moves the staged project into `target`. Exported for tests that abort it at every step. */
+/** Moves the staged project into `target` (staging may be inside it). Exported for tests. */
 export async function place(staging: string, target: string, placement: Placement, journal: Journal): Promise<void> {
   if (placement === 'create') return journal.move(staging, target);
   if (placement === 'empty') {
+    const kept = [...KEPT_ENTRIES, path.relative(target, staging)];
     for (const entry of (await fs.readdir(target)).sort()) {
-      if (!KEPT_ENTRIES.includes(entry)) await journal.moveAside(target, entry);
+      if (!kept.includes(entry)) await journal.moveAside(target, entry);
     }
   }
   await mergeInto(staging, target, '', journal);
@@ -129,18 +139,18 @@ export async function writeProject(opts: WriteOptions): Promise<WriteResult> {
   const target = path.resolve(opts.target);
   const parent = path.dirname(target);
   const name = path.basename(target);
+  const home = opts.placement === 'create' ? parent : target;
   // Not mkdtemp: that makes it 0700, and on 'create' this directory becomes the project.
-  const staging = path.join(parent, `.${name}.${TEMP_MARKER}-${randomBytes(6).toString('hex')}`);
-  const journal = new Journal(parent, name, checkpoint);
+  const staging = path.join(home, `.${name}.${TEMP_MARKER}-${randomBytes(6).toString('hex')}`);
+  const journal = new Journal(home, name, checkpoint);
   let createdParent: string | undefined;
   let files: string[];
   try {
     // mkdir returns the first directory it created: that one goes too if we fail.
-    createdParent = await fs.mkdir(parent, { recursive: true });
-    await fs.mkdir(staging);
-    checkpoint();
-    files = await renderTree(opts.templateDir, staging, opts.context);
-    checkpoint();
+    createdParent = await step(`creating ${parent}`, () => fs.mkdir(parent, { recursive: true }));
+    await step(`writing in ${home}`, () => fs.mkdir(staging));
+    files = await renderTree(opts.templateDir, staging, opts.context, checkpoint);
+    await checkpoint();
     await place(staging, target, opts.placement, journal);
   } catch (e) {
     const stuck = await journal.undo();

@@ -20,6 +20,18 @@ export function runCli(args: string[], cwd: string, opts: { env?: NodeJS.Process
   return execa('node', [BIN, ...args], { cwd, env: opts.env ?? cleanEnv(), reject: false, ...stdin });
 }
 
+// A path that cannot be changed, even by root (tests run as root in CI): immutable for root
+// (chattr +i, ext4/xfs), else a read-only directory (a file: its directory).
+const asRoot = process.getuid?.() === 0;
+export async function lock(p: string): Promise<void> {
+  if (asRoot) await execa('chattr', ['+i', p]);
+  else await fs.chmod((await fs.lstat(p)).isDirectory() ? p : path.dirname(p), 0o555);
+}
+export async function unlock(p: string): Promise<void> {
+  if (asRoot) await execa('chattr', ['-i', p]);
+  else await fs.chmod((await fs.lstat(p)).isDirectory() ? p : path.dirname(p), 0o755);
+}
+
 export async function tempDir(prefix = 'csd-cli-'): Promise<string> {
   return fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), prefix)));
 }
