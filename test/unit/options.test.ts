@@ -196,6 +196,17 @@ describe('parseCliArgs', () => {
     expect(a.yes).toBe(true);
   });
 
+  it('accepts a flag repeated with the same value', () => {
+    expect(parseCliArgs(['--memory', '512', '--memory=512', '-y', '--yes', '--no-git', '--no-git']).given).toEqual({ memory: '512', git: false });
+  });
+
+  it('takes a value starting with "-" that is not a flag of ours as the value, for its rule to judge', () => {
+    expect(parseCliArgs(['--stage', '-dev', '--timeout', '-1']).given).toEqual({ stage: '-dev', timeout: '-1' });
+    expect(() => parseCliArgs(['--stage', '-y'])).toThrow(/--stage needs a value/);
+    expect(() => parseCliArgs(['--stage', '--git'])).toThrow(/--stage needs a value/);
+    expect(parseCliArgs(['--stage', 'x', '--', '-dev']).given).toEqual({ stage: 'x', projectDir: '-dev' });
+  });
+
   it('reads --overwrite as "empty" and --overwrite=merge as "merge"', () => {
     expect(parseCliArgs(['--overwrite']).overwrite).toBe('empty');
     expect(parseCliArgs(['--overwrite=merge', 'x']).overwrite).toBe('merge');
@@ -213,6 +224,10 @@ describe('parseCliArgs', () => {
     [['--stage', '--yes'], /--stage needs a value: --stage NAME/],
     [['--yes=no'], /--yes' does not take an argument/],
     [['a', 'b'], /one project directory expected, got 2: a b/],
+    [['--memory', '512', '--memory=1024'], /^--memory 512 and --memory=1024 conflict: give --memory once$/],
+    [['--git', '--no-git'], /^--git and --no-git conflict: give --git once$/],
+    [['--overwrite', '--overwrite=merge'], /^--overwrite and --overwrite=merge conflict: give --overwrite once$/],
+    [['--stage', 'a b', '--stage', 'a'], /^--stage "a b" and --stage a conflict/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(UsageError);
     expect(() => parseCliArgs(argv)).toThrow(message);
