@@ -1,5 +1,6 @@
 // The target directory: what is there, and what the user allows us to do with it.
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import prompts from 'prompts';
 import type { OverwriteMode } from './args.js';
 import { Cancelled, UsageError } from './errors.js';
@@ -17,14 +18,33 @@ export type TargetState =
 /** How the new project goes in: into a new directory, after emptying the target, or merged into it. */
 export type Placement = 'create' | OverwriteMode;
 
+/** The nearest ancestor of `dir` that exists and is not a directory. */
+async function fileAbove(dir: string): Promise<string | undefined> {
+  for (let p = path.dirname(dir); p !== path.dirname(p); p = path.dirname(p)) {
+    const stat = await fs.stat(p).catch(() => undefined);
+    if (stat && !stat.isDirectory()) return p;
+  }
+  return undefined;
+}
+
 export async function inspectTarget(dir: string): Promise<TargetState> {
   let stat;
   try {
     stat = await fs.stat(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'absent' };
-    if (code === 'ENOTDIR') throw new UsageError(`${dir}: a parent of the project directory is a file`);
+    if (code === 'ENOENT') {
+      // A symbolic link to nothing: writing would replace the link, or fail half-way.
+      const link = await fs.lstat(dir).catch(() => undefined);
+      if (link?.isSymbolicLink()) {
+        throw new UsageError(`${dir} is a symbolic link to ${await fs.readlink(dir)}, which does not exist: choose another project directory`);
+      }
+      return { kind: 'absent' };
+    }
+    if (code === 'ENOTDIR') {
+      const file = (await fileAbove(dir)) ?? path.dirname(dir);
+      throw new UsageError(`${file} is a file, not a directory, so ${dir} cannot be created: choose another project directory`);
+    }
     throw e;
   }
   if (!stat.isDirectory()) throw new UsageError(`${dir} exists and is not a directory: choose another project directory`);
