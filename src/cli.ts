@@ -10,9 +10,9 @@ import { nextSteps } from './next-steps.js';
 import { toAnswers } from './options.js';
 import { findPackage } from './paths.js';
 import { initGit, installDependencies } from './post-steps.js';
-import { Interrupted, withSignalsDeferred } from './signals.js';
+import { deferSignals, Interrupted } from './signals.js';
 import { choosePlacement, inspectTarget } from './target.js';
-import { writeProject, WriteError } from './write.js';
+import { writeProject, WriteError, type Checkpoint } from './write.js';
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -32,20 +32,44 @@ export async function main(argv: string[]): Promise<number> {
     const target = path.resolve(raw.projectDir ?? '.');
     const placement = await choosePlacement(target, await inspectTarget(target), args.overwrite, mode);
 
-    const { files, leftovers } = await withSignalsDeferred((checkpoint) =>
-      writeProject({ templateDir: pkg.templateDir, target, placement, context: templateContext(answers), checkpoint }),
-    );
+    const signals = deferSignals();
+    const delay = testStepDelay();
+    const checkpoint: Checkpoint = async () => {
+      await delay();
+      signals.checkpoint();
+    };
+    const { files, leftovers } = await writeProject({
+      templateDir: pkg.templateDir,
+      target,
+      placement,
+      context: templateContext(answers),
+      checkpoint,
+    });
     const verb = placement === 'create' ? 'Created' : placement === 'empty' ? 'Emptied and wrote' : 'Merged into';
     console.log(`\n${green('✔')} ${verb} ${bold(target)} (${files.length} files)`);
     for (const leftover of leftovers) console.warn(yellow(`! could not remove a temporary directory: ${leftover}`));
+    // A leftover inside the project would go into its first commit.
+    const leftoverInside = leftovers.some((l) => l.startsWith(target + path.sep));
+    if (raw.git && leftoverInside) console.warn(yellow('! git: not run until that directory is gone; then git init'));
 
-    if (raw.git) await initGit(target);
-    const installed = raw.install ? (await installDependencies(target)).ok : false;
+    if (raw.git && !leftoverInside) await initGit(target, signals.signal);
+    const installed = raw.install ? (await installDependencies(target, signals.signal)).ok : false;
     console.log(`\n${nextSteps(answers, target, installed)}\n`);
     return EXIT.ok;
   } catch (e) {
     return report(e);
   }
+}
+
+/**
+ * Test-only: CREATE_SERVERLESS_DASH_TEST_DELAY_MS (a whole number, 1 to 1000) waits that long before
+ * each write step, so that test/cli/interrupt.test.ts can land signals inside a write that otherwise
+ * takes a few milliseconds. Unset or any other value: no wait.
+ */
+function testStepDelay(): () => Promise<void> {
+  const ms = Number(process.env.CREATE_SERVERLESS_DASH_TEST_DELAY_MS);
+  if (!Number.isInteger(ms) || ms < 1 || ms > 1000) return async () => {};
+  return () => new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function report(e: unknown): number {

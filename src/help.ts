@@ -3,7 +3,7 @@ import { EXIT } from './errors.js';
 import { optionRows } from './options.js';
 
 export const EXIT_STATUS_HELP: [number, string][] = [
-  [EXIT.ok, 'project written (a failed git or install step is a warning: the project is kept)'],
+  [EXIT.ok, 'project written (a failed or interrupted git or install step is a warning: the project is kept)'],
   [EXIT.writeFailed, 'writing failed; the target was restored as it was'],
   [EXIT.refused, 'refused input: unknown flag, bad value, missing answer without a TTY, unusable target'],
   [EXIT.cancelled, 'cancelled: Ctrl-C at a prompt, declined overwrite, or SIGINT while writing (restored)'],

@@ -1,5 +1,6 @@
 // Optional steps after the project is in place. A failure here is reported and the project kept:
-// everything they do, the user can redo by hand (the messages say how).
+// everything they do, the user can redo by hand (the messages say how). A signal (`cancel`) stops a
+// step's child process and skips the steps not yet begun: the project is complete all the same.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -18,36 +19,40 @@ function warn(text: string): void {
 }
 
 /** Identity from the environment or git config; without it `git commit` fails. */
-async function hasGitIdentity(dir: string): Promise<boolean> {
+async function hasGitIdentity(dir: string, cancel?: AbortSignal): Promise<boolean> {
   const config = async (key: string) =>
-    (await execa('git', ['config', '--get', key], { cwd: dir, reject: false })).stdout.trim() !== '';
+    (await execa('git', ['config', '--get', key], { cwd: dir, reject: false, cancelSignal: cancel })).stdout.trim() !== '';
   const env = process.env;
   const name = Boolean(env.GIT_AUTHOR_NAME && env.GIT_COMMITTER_NAME) || (await config('user.name'));
   const email = Boolean(env.GIT_AUTHOR_EMAIL && env.GIT_COMMITTER_EMAIL) || Boolean(env.EMAIL) || (await config('user.email'));
   return name && email;
 }
 
-export async function initGit(dir: string): Promise<StepResult> {
+export async function initGit(dir: string, cancel?: AbortSignal): Promise<StepResult> {
+  if (cancel?.aborted) return failed(`git: not run (${reasonOf(cancel)}); the project is complete: git init when ready`);
+  const run = (args: string[]) => execa('git', args, { cwd: dir, cancelSignal: cancel });
   try {
     if (existsSync(path.join(dir, '.git'))) {
       return skipped('git: the directory already has a .git (kept as it was); commit when ready');
     }
-    const inside = await execa('git', ['rev-parse', '--show-toplevel'], { cwd: dir, reject: false });
+    const inside = await execa('git', ['rev-parse', '--show-toplevel'], { cwd: dir, reject: false, cancelSignal: cancel });
+    cancel?.throwIfAborted();
     if (inside.exitCode === 0) {
       return skipped(`git: inside the existing repository ${inside.stdout.trim()}, so no new one`);
     }
-    await execa('git', ['init', '--quiet'], { cwd: dir });
-    if (!(await hasGitIdentity(dir))) {
+    await run(['init', '--quiet']);
+    if (!(await hasGitIdentity(dir, cancel))) {
       return skipped(
         'git: initialised, but no first commit: user.name/user.email are not set (git config --global user.name "…"; then git add -A && git commit)',
       );
     }
-    await execa('git', ['add', '--all'], { cwd: dir });
-    await execa('git', ['commit', '--quiet', '--no-verify', '-m', COMMIT_MESSAGE], { cwd: dir });
+    await run(['add', '--all']);
+    await run(['commit', '--quiet', '--no-verify', '-m', COMMIT_MESSAGE]);
     console.log(`${dim('git:')} initialised with a first commit`);
     return { ok: true };
   } catch (e) {
-    return failed(`git failed, the project is kept: ${firstLine(e)}`);
+    const why = cancel?.aborted ? reasonOf(cancel) : firstLine(e);
+    return failed(`git failed, the project is kept: ${why}`);
   }
 }
 
@@ -58,23 +63,31 @@ export function requirementsFile(dir: string): string | undefined {
   return REQUIREMENTS.find((f) => existsSync(path.join(dir, f)));
 }
 
-export async function installDependencies(dir: string): Promise<StepResult> {
+export async function installDependencies(dir: string, cancel?: AbortSignal): Promise<StepResult> {
   const requirements = requirementsFile(dir);
   if (!requirements) return failed('install: no requirements file found, nothing installed');
+  if (cancel?.aborted) return failed(`install: not run (${reasonOf(cancel)}); the project is complete: make install when ready`);
   const python = process.platform === 'win32' ? 'python' : 'python3';
   const venvPython =
     process.platform === 'win32' ? path.join('.venv', 'Scripts', 'python.exe') : path.join('.venv', 'bin', 'python');
   try {
     console.log(bold(`Creating .venv and installing ${requirements} …`));
-    await execa(python, ['-m', 'venv', '.venv'], { cwd: dir, stdio: 'inherit' });
+    await execa(python, ['-m', 'venv', '.venv'], { cwd: dir, stdio: 'inherit', cancelSignal: cancel });
     await execa(venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '-r', requirements], {
       cwd: dir,
       stdio: 'inherit',
+      cancelSignal: cancel,
     });
     return { ok: true };
   } catch (e) {
-    return failed(`install failed, the project is kept (run make install to retry): ${firstLine(e)}`);
+    const why = cancel?.aborted ? reasonOf(cancel) : firstLine(e);
+    return failed(`install failed, the project is kept (run make install to retry): ${why}`);
   }
+}
+
+/** "interrupted by SIGINT" */
+function reasonOf(cancel: AbortSignal): string {
+  return (cancel.reason as Error)?.message ?? 'cancelled';
 }
 
 function firstLine(e: unknown): string {

@@ -1,5 +1,6 @@
-// SIGINT/SIGTERM while the project is being written must not kill the process half-way: they are
-// turned into an error at the next checkpoint, so the write is undone before we exit.
+// SIGINT/SIGTERM once writing has begun must not kill the process half-way: they are turned into an
+// error at the next checkpoint, so the write is undone before we exit. Before that, nothing has been
+// written and the default (the process ends, status 128 + signal) is right.
 
 import { EXIT } from './errors.js';
 
@@ -12,20 +13,24 @@ export class Interrupted extends Error {
   }
 }
 
-/** Runs `fn` with SIGINT/SIGTERM deferred: `checkpoint()` throws Interrupted once one has arrived. */
-export async function withSignalsDeferred<T>(fn: (checkpoint: () => void) => Promise<T>): Promise<T> {
-  let received: 'SIGINT' | 'SIGTERM' | undefined;
+export interface DeferredSignals {
+  /** Throws Interrupted once SIGINT or SIGTERM has arrived; the writer calls it between steps. */
+  checkpoint(): void;
+  /** Aborted (reason: Interrupted) when a signal arrives: cancels the post-steps' child processes. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * From now until the process exits, SIGINT and SIGTERM no longer end it: they abort `signal`. Never
+ * released: a signal between the last rename and exit must not kill a process whose project is
+ * complete (its shell would read 130, "nothing written").
+ */
+export function deferSignals(): DeferredSignals {
+  const controller = new AbortController();
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
-    received ??= signal;
+    if (!controller.signal.aborted) controller.abort(new Interrupted(signal));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  try {
-    return await fn(() => {
-      if (received) throw new Interrupted(received);
-    });
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  return { signal: controller.signal, checkpoint: () => controller.signal.throwIfAborted() };
 }

@@ -17,26 +17,25 @@ afterEach(async () => {
 // A child process that writes the fixture template while sending itself `signal` mid-write.
 const PROBE = `
 import path from 'node:path';
-import { withSignalsDeferred, Interrupted } from './src/signals.ts';
+import { deferSignals, Interrupted } from './src/signals.ts';
 import { writeProject } from './src/write.ts';
 import { templateContext } from './src/context.ts';
 import { DEFAULT_ANSWERS } from './test/unit/answers.ts';
 const [signal, target] = process.argv.slice(-2);
 let steps = 0;
+const signals = deferSignals();
 try {
-  await withSignalsDeferred((checkpoint) =>
-    writeProject({
-      templateDir: 'test/fixtures/template',
-      target,
-      placement: 'create',
-      context: templateContext(DEFAULT_ANSWERS),
-      checkpoint: () => {
-        // Sent before rendering: its many file operations turn the event loop, which runs the handler.
-        if (++steps === 1) process.kill(process.pid, signal);
-        checkpoint();
-      },
-    }),
-  );
+  await writeProject({
+    templateDir: 'test/fixtures/template',
+    target,
+    placement: 'create',
+    context: templateContext(DEFAULT_ANSWERS),
+    checkpoint: () => {
+      // Sent at the first file: the file operations that follow turn the event loop, which runs the handler.
+      if (++steps === 1) process.kill(process.pid, signal);
+      signals.checkpoint();
+    },
+  });
   console.log('written');
 } catch (e) {
   console.log(e.cause instanceof Interrupted ? 'undone after ' + e.cause.signal + ', exit ' + e.cause.exitCode : 'other: ' + e.message);
