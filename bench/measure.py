@@ -1,0 +1,443 @@
+"""The Python half of `npm run bench`: measures a generated project, prints one JSON object.
+
+    python bench/measure.py cold|warm|page|artefact --project DIR [--runs N]
+
+Run with a Python that has the project's requirements-dev.txt installed (bench/run.ts uses the
+shared venv). Progress goes to stderr; the figures go to stdout as JSON, for bench/run.ts.
+Everything is measured against a baseline from the same run, so a busy machine slows both sides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import mimetypes
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+FUNCTION_ID = "DashFunction"
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def median_ms(samples_ns: list[int]) -> float:
+    return statistics.median(samples_ns) / 1e6
+
+
+def use_project(project: Path) -> None:
+    """Import the generated project's code (src/), tools and test helpers as its pytest does."""
+    for sub in ("tests", ".", "src"):
+        path = str(project / sub)
+        if path not in sys.path:
+            sys.path.insert(0, path)
+
+
+def function_environment(project: Path) -> dict[str, str]:
+    """The environment template.yaml gives the function (as the project's tests set it)."""
+    use_project(project)
+    from tools.stack_config import stack_config
+
+    return stack_config().string_environment()
+
+
+def capture_events(project: Path) -> dict[str, Any]:
+    """REST events for GET /<stage>/, GET _dash-layout and the charts callback, as API Gateway sends
+    them, built by the project's own LocalGateway (the handler is swapped for a recorder)."""
+    use_project(project)
+    import handler
+    from page_load import BROWSER_ACCEPT_ENCODING, decoded_body, get, initial_callbacks, post_json
+    from tools.apigateway import LocalGateway
+    from tools.stack_config import stack_config
+
+    events: list[dict[str, Any]] = []
+
+    def record(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        events.append(event)
+        return handler.lambda_handler(event, context)
+
+    gateway = LocalGateway(stack_config(), record)
+    prefix = gateway.prefix
+    get(gateway, prefix, "text/html,application/xhtml+xml,*/*;q=0.8", BROWSER_ACCEPT_ENCODING)
+    layout = get(gateway, prefix + "_dash-layout", "application/json", BROWSER_ACCEPT_ENCODING)
+    dependencies = get(gateway, prefix + "_dash-dependencies", "application/json", BROWSER_ACCEPT_ENCODING)
+    bodies = initial_callbacks(json.loads(decoded_body(layout)), json.loads(decoded_body(dependencies)))
+    charts = max(bodies, key=lambda b: b["output"].count("..."))  # the one with the most outputs: the charts
+    post_json(gateway, prefix + "_dash-update-component", charts, BROWSER_ACCEPT_ENCODING)
+    index, layout_event, _, callback_event = events
+    return {"index": index, "layout": layout_event, "callback": callback_event, "prefix": prefix}
+
+
+# --- cold start ---------------------------------------------------------------------------------
+
+# Each program runs in a fresh interpreter with the code directory as its working directory (as
+# /var/task on Lambda) and prints one line when done: a status and the CPU seconds used so far. The
+# parent times start -> that line; the CPU time says how much of it was work rather than waiting.
+COLD_PROGRAMS = {
+    # The floor: import Dash and build the same app the handler builds, nothing else.
+    "floor": """
+from dashboard import create_app
+create_app({prefix!r})
+import time
+print(200, time.process_time(), flush=True)
+""",
+    # The generated handler: import it, answer GET /<stage>/ from a REST event.
+    "handler": """
+import json
+with open({event_file!r}) as f:
+    event = json.load(f)
+import handler
+response = handler.lambda_handler(event, None)
+import time
+print(response["statusCode"], time.process_time(), flush=True)
+""",
+    # The blog-post way: build the Dash app inside the handler, on every request.
+    "naive": """
+import json
+with open({event_file!r}) as f:
+    event = json.load(f)
+from apig_wsgi import make_lambda_handler
+from dashboard import create_app
+def lambda_handler(event, context):
+    return make_lambda_handler(create_app({prefix!r}).server, binary_support=True)(event, context)
+response = lambda_handler(event, None)
+import time
+print(response["statusCode"], time.process_time(), flush=True)
+""",
+}
+
+
+def time_fresh_process(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, float]:
+    """Nanoseconds from starting `command` to its line of output, and the CPU seconds it reports."""
+    started = time.perf_counter_ns()
+    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    line = child.stdout.readline().split()
+    elapsed = time.perf_counter_ns() - started
+    if child.wait() != 0 or len(line) != 2 or line[0] != "200":
+        raise SystemExit(f"cold-start program failed (exit {child.returncode}, output {line}): {command}")
+    return elapsed, float(line[1])
+
+
+def cold_starts(commands: dict[str, tuple[list[str], Path]], env: dict[str, str], runs: int) -> dict[str, Any]:
+    """`runs` fresh processes per command, in turns with a rotating start (after one untimed round
+    for the page cache), so every command sees the same noise. Medians, in ms."""
+    for command, cwd in commands.values():
+        time_fresh_process(command, cwd, env)
+    wall: dict[str, list[int]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    order = list(commands)
+    for run in range(runs):
+        for name in order[run % len(order) :] + order[: run % len(order)]:
+            elapsed, cpu_seconds = time_fresh_process(*commands[name], env)
+            wall[name].append(elapsed)
+            cpu[name].append(cpu_seconds)
+        log(f"cold starts {run + 1}/{runs}")
+    return {
+        name: {
+            "median_ms": median_ms(wall[name]),
+            "cpu_median_ms": statistics.median(cpu[name]) * 1e3,
+            "runs_ms": [round(x / 1e6, 1) for x in wall[name]],
+        }
+        for name in commands
+    }
+
+
+def measure_cold(project: Path, runs: int) -> dict[str, Any]:
+    events = capture_events(project)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | function_environment(project)
+    with tempfile.TemporaryDirectory() as tmp:
+        event_file = Path(tmp) / "event.json"
+        event_file.write_text(json.dumps(events["index"]))
+        commands = {
+            name: (
+                [sys.executable, "-c", program.format(prefix=events["prefix"], event_file=str(event_file))],
+                project / "src",
+            )
+            for name, program in COLD_PROGRAMS.items()
+        }
+        figures = cold_starts(commands, env, runs)
+    floor = figures["floor"]["median_ms"]
+    return {
+        "runs": runs,
+        "python": sys.version.split()[0],
+        **figures,
+        "handler_ratio": figures["handler"]["median_ms"] / floor,
+        "naive_ratio": figures["naive"]["median_ms"] / floor,
+    }
+
+
+# --- warm latency -------------------------------------------------------------------------------
+
+
+def event_to_werkzeug(event: dict[str, Any]) -> dict[str, Any]:
+    """The same request for werkzeug's test client: path below the prefix (the Flask routes sit at
+    "/"), the same headers (Host and X-Forwarded-Proto make it https, as behind API Gateway)."""
+    headers = {k: v[-1] for k, v in event["multiValueHeaders"].items()}
+    body = event["body"] or ""
+    return {
+        "path": event["path"],
+        "method": event["httpMethod"],
+        "headers": headers,
+        "data": base64.b64decode(body) if event["isBase64Encoded"] else body.encode(),
+        "base_url": f"https://{headers['Host']}/",
+    }
+
+
+def direct_wsgi_call(app: Any, request: dict[str, Any]) -> Callable[[], None]:
+    """The request as a prebuilt WSGI environ, handed straight to the app: no client at all."""
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(**request)
+    environ = builder.get_environ()
+    builder.close()
+
+    def call() -> None:
+        statuses: list[str] = []
+        result = app({**environ, "wsgi.input": io.BytesIO(request["data"])}, lambda s, h, e=None: statuses.append(s))
+        try:
+            b"".join(result)
+        finally:
+            getattr(result, "close", lambda: None)()
+        assert statuses[0].startswith("200"), statuses[0]
+
+    return call
+
+
+def measure_warm(project: Path, runs: int) -> dict[str, Any]:
+    os.environ.update(function_environment(project))
+    events = capture_events(project)  # also builds the handler's app for the prefix
+    import handler
+    from dashboard import create_app
+    from werkzeug.test import Client
+
+    bare_app = create_app(events["prefix"]).server  # the same factory, the same prefix
+    client = Client(bare_app)
+    kinds = {"index": runs, "layout": runs, "callback": max(runs // 3, 30)}
+    results: dict[str, Any] = {}
+    for kind, count in kinds.items():
+        event = events[kind]
+        request = event_to_werkzeug(event)
+
+        def through_handler(event: dict[str, Any] = event) -> None:
+            response = handler.lambda_handler(event, None)
+            assert response["statusCode"] == 200, response["statusCode"]
+
+        def through_test_client(request: dict[str, Any] = request) -> None:
+            response = client.open(**request)
+            response.get_data()
+            assert response.status_code == 200, response.status_code
+
+        samples = alternate([through_handler, through_test_client, direct_wsgi_call(bare_app, request)], count)
+        handler_ms, client_ms, direct_ms = (median_ms(s) for s in samples)
+        results[kind] = {
+            "requests": count,
+            "handler_ms": handler_ms,
+            "bare_ms": client_ms,
+            "ratio": handler_ms / client_ms,
+            "direct_wsgi_ms": direct_ms,
+            "ratio_to_direct_wsgi": handler_ms / direct_ms,
+        }
+        log(f"warm {kind}: handler {handler_ms:.2f} ms, test client {client_ms:.2f} ms, direct {direct_ms:.2f} ms")
+
+    # The naive handler pays for a whole new app on every request.
+    from apig_wsgi import make_lambda_handler
+
+    def naive() -> None:
+        response = make_lambda_handler(create_app(events["prefix"]).server, binary_support=True)(events["index"], None)
+        assert response["statusCode"] == 200
+
+    (naive_samples,) = alternate([naive], max(runs // 10, 15))
+    naive_ms = median_ms(naive_samples)
+    results["naive_index"] = {
+        "requests": len(naive_samples),
+        "naive_ms": naive_ms,
+        "ratio_to_handler": naive_ms / results["index"]["handler_ms"],
+    }
+    results["accept_encoding"] = events["index"]["headers"]["Accept-Encoding"]
+    return results
+
+
+def alternate(functions: list[Callable[[], None]], count: int) -> list[list[int]]:
+    """Times each function `count` times, in turns with a rotating start (after a few untimed
+    rounds), so every one sees the same noise. Nanoseconds per call, per function."""
+    for _ in range(5):
+        for fn in functions:
+            fn()
+    samples: list[list[int]] = [[] for _ in functions]
+    for n in range(count):
+        for i in range(len(functions)):
+            k = (n + i) % len(functions)
+            started = time.perf_counter_ns()
+            functions[k]()
+            samples[k].append(time.perf_counter_ns() - started)
+    return samples
+
+
+# --- page weight --------------------------------------------------------------------------------
+
+
+def without_system_mime_types() -> str:
+    """Python's built-in MIME table only, as on the Lambda runtime images (no /etc/mime.types)."""
+    mimetypes.knownfiles = []
+    mimetypes.init()
+    return mimetypes.guess_type("plotly.min.js")[0] or ""
+
+
+def measure_page(project: Path) -> dict[str, Any]:
+    js_type = without_system_mime_types()  # before the project's modules import anything
+    os.environ.update(function_environment(project))
+    import handler
+    from page_load import BROWSER_ACCEPT_ENCODING, load_page
+    from tools.apigateway import LocalGateway
+    from tools.stack_config import stack_config
+
+    config = stack_config()
+    loads = {}
+    for name, accept_encoding in (("browser", BROWSER_ACCEPT_ENCODING), ("gzip", "gzip, deflate"), ("none", None)):
+        responses = load_page(LocalGateway(config, handler.lambda_handler), accept_encoding)
+        rows = [
+            {
+                "url": url,
+                "status": r.status,
+                "content_type": r.header("Content-Type"),
+                "content_encoding": r.header("Content-Encoding"),
+                "wire_bytes": len(r.body),
+                "lambda_response_bytes": r.lambda_response_bytes,
+                "base64": bool(r.lambda_response.get("isBase64Encoded")),
+            }
+            for url, r in responses.items()
+        ]
+        failed = [row for row in rows if row["status"] != 200]
+        if failed:
+            raise SystemExit(f"page load ({name}) had failed requests: {failed}")
+        largest = max(rows, key=lambda row: row["lambda_response_bytes"])
+        loads[name] = {
+            "accept_encoding": accept_encoding,
+            "invocations": len(rows),
+            "wire_bytes": sum(row["wire_bytes"] for row in rows),
+            "largest_response_bytes": largest["lambda_response_bytes"],
+            "largest_response_url": largest["url"],
+            "requests": rows,
+        }
+        log(f"page load ({name}): {len(rows)} invocations, {loads[name]['wire_bytes']:,} bytes")
+    return {"js_mime_type": js_type, "api": config.api, "loads": loads}
+
+
+# --- artefact size ------------------------------------------------------------------------------
+
+
+def tree_size(root: Path) -> dict[str, int]:
+    files = [p for p in root.rglob("*") if p.is_file()]
+    return {"bytes": sum(p.stat().st_size for p in files), "files": len(files)}
+
+
+def measure_artefact(project: Path, runs: int) -> dict[str, Any]:
+    use_project(project)
+    from tools import build_function
+
+    target = build_function.target_of(project / "template.yaml", FUNCTION_ID)
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "SAM_CLI_DISABLE_VERSION_CHECK": "1"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    with tempfile.TemporaryDirectory() as tmp:
+        unpruned = Path(tmp) / "unpruned"
+        log(f"pip install -r src/requirements.txt -t <dir> for {target.runtime}/{target.architecture}, unpruned")
+        build_function.install(project / "src", unpruned, target, prune_and_compile=False)
+        before = tree_size(unpruned)
+
+        shutil.rmtree(project / ".aws-sam", ignore_errors=True)
+        log("sam build")
+        started = time.perf_counter()
+        subprocess.run(["sam", "build"], cwd=project, env=env, check=True, stdout=sys.stderr)
+        build_seconds = time.perf_counter() - started
+        built = project / ".aws-sam" / "build" / FUNCTION_ID
+        after = tree_size(built)
+        bytecode = sum(p.stat().st_size for p in built.rglob("__pycache__/*.pyc"))
+        zipped = Path(shutil.make_archive(str(Path(tmp) / "function"), "zip", built)).stat().st_size
+
+        kept = {p.relative_to(built) for p in built.rglob("*") if p.is_file()}
+        removed: dict[str, dict[str, int]] = {}
+        removed_without_a_rule = []
+        for path in sorted(p for p in unpruned.rglob("*") if p.is_file()):
+            rel = path.relative_to(unpruned)
+            if rel in kept:
+                continue
+            category = build_function.prune_category(rel)
+            if category is None:
+                removed_without_a_rule.append(str(rel))
+                continue
+            entry = removed.setdefault(category, {"files": 0, "bytes": 0})
+            entry["files"] += 1
+            entry["bytes"] += path.stat().st_size
+        if removed_without_a_rule:
+            raise SystemExit(f"sam build left out files no prune rule names: {removed_without_a_rule[:10]}")
+
+        # Everything a prune rule names must be gone, except the bytecode compiled for the runtime.
+        left = [str(p) for p in kept if build_function.prune_category(p) not in (None, "stale bytecode")]
+
+        result: dict[str, Any] = {
+            "runtime": target.runtime,
+            "architecture": target.architecture,
+            "before": before,
+            "after": after,
+            "after_bytecode_bytes": bytecode,
+            "after_zipped_bytes": zipped,
+            "removed": removed,
+            "left_unpruned": len(left),
+            "left_unpruned_examples": sorted(left)[:10],
+            "sam_build_seconds": round(build_seconds, 1),
+        }
+        if platform.machine() == target.machine and bytecode:
+            without_bytecode = Path(tmp) / "without-bytecode"
+            shutil.copytree(built, without_bytecode, ignore=shutil.ignore_patterns("__pycache__"))
+            result["cold_start"] = artefact_cold_start(
+                {"bytecode": built, "no_bytecode": without_bytecode}, project, runs
+            )
+        return result
+
+
+def artefact_cold_start(artefacts: dict[str, Path], project: Path, runs: int) -> dict[str, Any]:
+    """The handler's cold start run from sam build artefacts as Lambda runs them: the artefact alone
+    on the path (-S: no site-packages) and no bytecode written (Lambda's /var/task is read-only)."""
+    events = capture_events(project)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env |= function_environment(project) | {"PYTHONDONTWRITEBYTECODE": "1"}
+    with tempfile.TemporaryDirectory() as tmp:
+        event_file = Path(tmp) / "event.json"
+        event_file.write_text(json.dumps(events["index"]))
+        command = [sys.executable, "-S", "-c", COLD_PROGRAMS["handler"].format(event_file=str(event_file))]
+        return {"runs": runs, **cold_starts({name: (command, d) for name, d in artefacts.items()}, env, runs)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["cold", "warm", "page", "artefact"])
+    parser.add_argument("--project", type=Path, required=True, help="a generated project")
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    project = args.project.resolve()
+    if args.what == "cold":
+        result = measure_cold(project, args.runs)
+    elif args.what == "warm":
+        result = measure_warm(project, args.runs)
+    elif args.what == "page":
+        result = measure_page(project)
+    else:
+        result = measure_artefact(project, args.runs)
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,398 @@
+// `npm run bench`: the performance budgets of DESIGN.md section 6, each figure beside a baseline
+// measured in the same run. Prints a table (and the same table as Markdown, for README.md) and
+// writes bench/results.json. A benchmark, not a test: a missed budget never fails it; only a
+// measurement that cannot be made does.
+import { spawnSync } from 'node:child_process';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { progress, runStep } from '../test/matrix/harness.js';
+import { REPO_ROOT, venvBin, venvEnv } from '../test/matrix/settings.js';
+import { prepareSharedVenv } from '../test/matrix/venv.js';
+
+const WHO = 'bench';
+const RUNS = {
+  scaffold: 15, // whole-process runs of each scaffolder, alternating
+  cold: 9, // fresh Python processes per program
+  warm: 300, // requests per request type (callbacks: a third of it)
+  artefactCold: 5, // fresh processes per artefact (without bytecode one takes seconds)
+};
+const MB = 1_000_000; // decimal megabytes throughout (2.0 MB = 2,000,000 bytes)
+const LAMBDA_RESPONSE_LIMIT = 6_291_456;
+const CREATE_BIN = path.join(REPO_ROOT, 'dist', 'index.js');
+const VITE_DIR = path.join(REPO_ROOT, 'node_modules', 'create-vite');
+const MEASURE = path.join(REPO_ROOT, 'bench', 'measure.py');
+const RESULTS = path.join(REPO_ROOT, 'bench', 'results.json');
+
+interface Figure {
+  figure: string;
+  value: string;
+  baseline: string;
+  ratio: number | null;
+  budget: string;
+  /** null: informational, no budget. */
+  met: boolean | null;
+}
+
+const figures: Figure[] = [];
+function record(figure: Figure): void {
+  figures.push(figure);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
+const bytes = (x: number) => `${x.toLocaleString('en-US')} B`;
+const mb = (x: number) => `${(x / MB).toFixed(2)} MB`;
+const ratio = (x: number) => `${x.toFixed(2)}×`;
+
+// --- scaffold time ------------------------------------------------------------------------------
+
+function timeProcess(args: string[], cwd: string, produces: string): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { cwd, stdio: 'ignore' });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0 || !existsSync(path.join(cwd, produces))) {
+    throw new Error(`${WHO}: node ${args.join(' ')} failed (exit ${result.status}) or did not write ${produces}`);
+  }
+  return elapsed;
+}
+
+async function benchScaffold(scratch: string) {
+  const ours = (dir: string) => [CREATE_BIN, dir, '--yes', '--no-git', '--no-install'];
+  const vite = (dir: string) => [path.join(VITE_DIR, 'index.js'), dir, '--template', 'vanilla', '--no-interactive'];
+  const samples = { ours: [] as number[], vite: [] as number[] };
+  const once = async (who: 'ours' | 'vite', n: number) => {
+    const dir = `${who}-${n}`;
+    const elapsed =
+      who === 'ours'
+        ? timeProcess(ours(dir), scratch, `${dir}/template.yaml`)
+        : timeProcess(vite(dir), scratch, `${dir}/package.json`);
+    await fs.rm(path.join(scratch, dir), { recursive: true, force: true });
+    return elapsed;
+  };
+  await once('ours', -1); // untimed: page cache
+  await once('vite', -1);
+  for (let n = 0; n < RUNS.scaffold; n++) {
+    const order: ('ours' | 'vite')[] = n % 2 === 0 ? ['ours', 'vite'] : ['vite', 'ours'];
+    for (const who of order) samples[who].push(await once(who, n));
+  }
+  const result = {
+    runs: RUNS.scaffold,
+    oursMedianMs: median(samples.ours),
+    viteMedianMs: median(samples.vite),
+    samples,
+  };
+  const r = result.oursMedianMs / result.viteMedianMs;
+  record({
+    figure: 'Scaffold time, median wall (`--yes --no-git --no-install`)',
+    value: ms(result.oursMedianMs),
+    baseline: `create-vite --template vanilla --no-interactive: ${ms(result.viteMedianMs)}`,
+    ratio: r,
+    budget: '≤ 1.00×',
+    met: r <= 1.0,
+  });
+  return result;
+}
+
+// --- package ------------------------------------------------------------------------------------
+
+function runtimeDependencyCount(pkg: Record<string, unknown>): number {
+  const keys = ['dependencies', 'optionalDependencies', 'peerDependencies'];
+  keys.push('bundleDependencies', 'bundledDependencies'); // npm reads either spelling
+  return keys.reduce((n, k) => n + Object.keys((pkg[k] as object | undefined) ?? {}).length, 0);
+}
+
+/** Module specifiers dist/index.js loads that are not Node built-ins (a bundle must have none). */
+function externalImports(bundle: string): string[] {
+  const specifier = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["']([@\w][\w@./:-]*)["']/g;
+  const found = new Set([...bundle.matchAll(specifier)].map((m) => m[1]));
+  return [...found].filter((s) => !builtinModules.includes(s.replace(/^node:/, '')));
+}
+
+async function treeSize(dir: string): Promise<{ files: number; bytes: number }> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  const sizes = await Promise.all(files.map(async (f) => (await fs.stat(f)).size));
+  return { files: files.length, bytes: sizes.reduce((a, b) => a + b, 0) };
+}
+
+async function benchPackage(scratch: string) {
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+  const packed = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT });
+  const [pack] = JSON.parse(packed.stdout);
+  const ours = {
+    runtimeDependencies: runtimeDependencyCount(pkg),
+    externalImports: externalImports(readFileSync(CREATE_BIN, 'utf8')),
+    packedBytes: pack.size as number,
+    unpackedBytes: pack.unpackedSize as number,
+    files: pack.entryCount as number,
+  };
+  // create-vite as installed (npm would need the registry for its published sizes); its packed
+  // size is a tar.gz of those files, made here the same way for both packages.
+  const vitePkg = JSON.parse(readFileSync(path.join(VITE_DIR, 'package.json'), 'utf8'));
+  const viteTar = path.join(scratch, 'create-vite.tgz');
+  await execa('tar', ['-czf', viteTar, '-C', path.dirname(VITE_DIR), path.basename(VITE_DIR)]);
+  const vite = {
+    version: vitePkg.version as string,
+    runtimeDependencies: runtimeDependencyCount(vitePkg),
+    packedBytes: (await fs.stat(viteTar)).size,
+    ...(await treeSize(VITE_DIR)),
+  };
+  const depsMet = ours.runtimeDependencies === 0 && ours.externalImports.length === 0;
+  record({
+    figure: 'Runtime dependencies of the package (and non-built-in imports in dist/index.js)',
+    value: `${ours.runtimeDependencies} (${ours.externalImports.length} imports)`,
+    baseline: `create-vite ${vite.version}: ${vite.runtimeDependencies}`,
+    ratio: null,
+    budget: '0',
+    met: depsMet,
+  });
+  record({
+    figure: 'Package size: packed / unpacked / files (`npm pack --dry-run`)',
+    value: `${bytes(ours.packedBytes)} / ${bytes(ours.unpackedBytes)} / ${ours.files}`,
+    baseline: `create-vite installed: ${bytes(vite.packedBytes)} (tar.gz) / ${bytes(vite.bytes)} / ${vite.files}`,
+    ratio: ours.unpackedBytes / vite.bytes,
+    budget: '—',
+    met: null,
+  });
+  return { ours, createVite: vite };
+}
+
+// --- the generated project (Python side) --------------------------------------------------------
+
+async function measure(what: string, project: string, runs: number): Promise<any> {
+  const result = await execa(venvBin('python'), [MEASURE, what, '--project', project, '--runs', String(runs)], {
+    env: venvEnv(),
+    stderr: 'inherit',
+  });
+  return JSON.parse(result.stdout);
+}
+
+function recordCold(cold: any) {
+  record({
+    figure: `Cold start: fresh process → first GET /<stage>/ through handler.lambda_handler (median of ${cold.runs})`,
+    value: ms(cold.handler.median_ms),
+    baseline: `import dash + build the app: ${ms(cold.floor.median_ms)}`,
+    ratio: cold.handler_ratio,
+    budget: '≤ 1.15×',
+    met: cold.handler_ratio <= 1.15,
+  });
+  record({
+    figure: 'Cold start of the naive handler (builds the app in the handler)',
+    value: ms(cold.naive.median_ms),
+    baseline: `import dash + build the app: ${ms(cold.floor.median_ms)}`,
+    ratio: cold.naive_ratio,
+    budget: '—',
+    met: null,
+  });
+}
+
+function recordWarm(warm: any) {
+  for (const [kind, label] of [
+    ['index', 'GET /<stage>/'],
+    ['layout', 'GET /<stage>/_dash-layout'],
+    ['callback', 'POST /<stage>/_dash-update-component (the charts)'],
+  ]) {
+    const w = warm[kind];
+    const worst = Math.max(w.ratio, w.ratio_to_direct_wsgi);
+    record({
+      figure: `Warm ${label}, median of ${w.requests}`,
+      value: ms(w.handler_ms),
+      baseline:
+        `bare Flask app: werkzeug test client ${ms(w.bare_ms)} (${ratio(w.ratio)}); ` +
+        `direct WSGI call ${ms(w.direct_wsgi_ms)}`,
+      ratio: w.ratio_to_direct_wsgi,
+      budget: '≤ 1.10× (both)',
+      met: worst <= 1.1,
+    });
+  }
+  const naive = warm.naive_index;
+  record({
+    figure: `Warm GET /<stage>/ of the naive handler (a new app per request), median of ${naive.requests}`,
+    value: ms(naive.naive_ms),
+    baseline: `generated handler: ${ms(warm.index.handler_ms)}`,
+    ratio: naive.ratio_to_handler,
+    budget: '—',
+    met: null,
+  });
+}
+
+function recordPage(page: any) {
+  const browser = page.loads.browser;
+  const gzip = page.loads.gzip;
+  const none = page.loads.none;
+  record({
+    figure: `Full first page load: Lambda invocations (REST, .js typed ${page.js_mime_type})`,
+    value: String(browser.invocations),
+    baseline: '—',
+    ratio: null,
+    budget: '—',
+    met: null,
+  });
+  for (const [load, label] of [
+    [browser, `Chromium's Accept-Encoding (${browser.accept_encoding})`],
+    [gzip, `gzip only (${gzip.accept_encoding})`],
+  ]) {
+    record({
+      figure: `Page load bytes over the wire, ${label}`,
+      value: `${bytes(load.wire_bytes)} (${mb(load.wire_bytes)})`,
+      baseline: `uncompressed: ${mb(none.wire_bytes)}`,
+      ratio: load.wire_bytes / (2 * MB),
+      budget: '≤ 2.00 MB (2,000,000 B)',
+      met: load.wire_bytes <= 2 * MB,
+    });
+  }
+  const largest = Math.max(browser.largest_response_bytes, gzip.largest_response_bytes);
+  const largestName = gzip.largest_response_url.split('/').pop();
+  record({
+    figure: `Largest Lambda response of a page load (JSON, base64 included): ${largestName}`,
+    value: bytes(largest),
+    baseline: `Lambda limit ${bytes(LAMBDA_RESPONSE_LIMIT)}; uncompressed ${bytes(none.largest_response_bytes)}`,
+    ratio: largest / LAMBDA_RESPONSE_LIMIT,
+    budget: '≤ 3,145,728 B',
+    met: largest <= LAMBDA_RESPONSE_LIMIT / 2,
+  });
+}
+
+function recordArtefact(artefact: any) {
+  const { before, after } = artefact;
+  const pruned = after.bytes - artefact.after_bytecode_bytes;
+  const removed = Object.entries(artefact.removed as Record<string, { files: number; bytes: number }>)
+    .sort((a, b) => b[1].bytes - a[1].bytes)
+    .map(([category, r]) => `${category} ${mb(r.bytes)} (${r.files})`)
+    .join('; ');
+  record({
+    figure: `sam build artefact (${artefact.runtime}, ${artefact.architecture}), unzipped: pruned, before bytecode`,
+    value: `${mb(pruned)}`,
+    baseline: `pip install -r src/requirements.txt -t: ${mb(before.bytes)}, ${before.files} files`,
+    ratio: pruned / before.bytes,
+    budget: 'pruned of source maps, dev bundles, Jupyter files',
+    met: artefact.left_unpruned === 0,
+  });
+  record({
+    figure: 'Pruned by category',
+    value: mb(before.bytes - pruned),
+    baseline: removed,
+    ratio: null,
+    budget: '—',
+    met: null,
+  });
+  record({
+    figure: 'sam build artefact as shipped: with bytecode for the runtime (unzipped / zipped / files)',
+    value: `${mb(after.bytes)} / ${mb(artefact.after_zipped_bytes)} / ${after.files}`,
+    baseline: `bytecode ${mb(artefact.after_bytecode_bytes)}; Lambda limit 250 MB unzipped`,
+    ratio: after.bytes / before.bytes,
+    budget: '—',
+    met: null,
+  });
+  const cold = artefact.cold_start;
+  if (cold) {
+    record({
+      figure: `Cold start from the artefact as Lambda runs it (read-only, no site-packages), median of ${cold.runs}`,
+      value: `${ms(cold.bytecode.median_ms)} with the shipped bytecode`,
+      baseline: `without bytecode: ${ms(cold.no_bytecode.median_ms)}`,
+      ratio: cold.bytecode.median_ms / cold.no_bytecode.median_ms,
+      budget: '—',
+      met: null,
+    });
+  }
+}
+
+// --- output -------------------------------------------------------------------------------------
+
+const verdict = (f: Figure) => (f.met === null ? '' : f.met ? 'met' : 'MISSED');
+
+function markdownTable(): string {
+  const rows = figures.map((f) =>
+    [f.figure, f.value, f.baseline, f.ratio === null ? '' : ratio(f.ratio), f.budget, verdict(f)]
+      .map((c) => c.replace(/\|/g, '\\|'))
+      .join(' | '),
+  );
+  const header = ['| figure | value | baseline (same run) | ratio | budget | |', '|---|---|---|---|---|---|'];
+  return [...header, ...rows.map((r) => `| ${r} |`)].join('\n');
+}
+
+function printTable(): void {
+  for (const f of figures) {
+    const r = f.ratio === null ? '' : `  ${ratio(f.ratio)}`;
+    const v = verdict(f);
+    console.log(`\n${f.figure}\n  ${f.value}${r}   [budget ${f.budget}]${v ? `  ${v}` : ''}\n  vs ${f.baseline}`);
+  }
+}
+
+function cpuModel(): string {
+  const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+  return line?.split(':')[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
+}
+
+async function main() {
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'serverless-dash-bench-'));
+  const started = performance.now();
+  const loadBefore = os.loadavg();
+  try {
+    progress(WHO, `scaffold time: ${RUNS.scaffold} runs each`);
+    const scaffold = await benchScaffold(scratch);
+    const pkg = await benchPackage(scratch);
+
+    // One project for every Python figure: python3.11 (the runtime this machine's Python can
+    // compile bytecode for) on this machine's architecture, so its sam build artefact can run here.
+    const arch = process.arch === 'arm64' ? 'arm64' : 'x86_64';
+    const project = path.join(scratch, 'bench-project');
+    const flags = ['--yes', '--no-git', '--no-install', '--runtime', 'python3.11', '--arch', arch];
+    await runStep(WHO, 'generate', process.execPath, [CREATE_BIN, project, ...flags]);
+    await prepareSharedVenv(WHO, project);
+    const python = (await execa(venvBin('python'), ['-c', 'import sys; print(sys.version.split()[0])'])).stdout;
+
+    progress(WHO, 'cold start');
+    const cold = await measure('cold', project, RUNS.cold);
+    recordCold(cold);
+    progress(WHO, 'warm latency');
+    const warm = await measure('warm', project, RUNS.warm);
+    recordWarm(warm);
+    progress(WHO, 'page weight');
+    const page = await measure('page', project, 1);
+    recordPage(page);
+    progress(WHO, 'artefact size (pip install, sam build)');
+    const artefact = await measure('artefact', project, RUNS.artefactCold);
+    recordArtefact(artefact);
+
+    const machine = {
+      nproc: os.availableParallelism(),
+      cpu: cpuModel(),
+      ramGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      python,
+      platform: `${os.platform()} ${os.release()} ${process.arch}`,
+      loadAverage: { before: loadBefore.map((x) => +x.toFixed(2)), after: os.loadavg().map((x) => +x.toFixed(2)) },
+    };
+    const results = {
+      date: new Date().toISOString(),
+      machine,
+      seconds: Math.round((performance.now() - started) / 1000),
+      units: 'ms: milliseconds; MB: 1,000,000 bytes; B: bytes',
+      figures,
+      details: { scaffold, package: pkg, cold, warm, page, artefact },
+    };
+    await fs.writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+
+    printTable();
+    const missed = figures.filter((f) => f.met === false);
+    const load = `${machine.loadAverage.before.join(' ')} → ${machine.loadAverage.after.join(' ')}`;
+    console.log(`\nMachine: ${machine.nproc} × ${machine.cpu}, ${machine.ramGiB} GiB RAM, ${machine.platform}`);
+    console.log(`Node ${machine.node}, Python ${python}; load average ${load}`);
+    const names = missed.map((f) => f.figure).join('; ');
+    console.log(`Budgets: ${figures.filter((f) => f.met).length} met, ${missed.length} missed${names ? `: ${names}` : ''}`);
+    console.log(`\nMarkdown (README.md, "Benchmarks"):\n\n${markdownTable()}\n`);
+    console.log(`Written: ${path.relative(REPO_ROOT, RESULTS)} (${results.seconds} s)`);
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();
