@@ -106,12 +106,16 @@ export function parseCliArgs(argv: string[]): CliArgs {
     parsed = parseArgs({ args, options: PARSE_OPTIONS, strict: true, allowPositionals: true, allowNegative: true });
   } catch (e) {
     const message = (e as Error).message;
-    const flag = /'--([a-z-]+)/.exec(message)?.[1];
+    const flag = /--([a-z][a-z-]*)/.exec(message)?.[1] ?? '';
     const opt = OPTIONS.find((o) => o.flag === flag && o.kind !== 'confirm');
     if (opt && /argument (missing|is ambiguous)/.test(message)) {
       throw new UsageError(`--${opt.flag} needs a value: --${opt.flag} ${'valueName' in opt ? opt.valueName : ''}`.trimEnd());
     }
-    // parseArgs' own first line names the flag and the problem (a value given to a boolean flag).
+    if (/does not take an argument/.test(message)) {
+      const forms = BOOLEAN_FLAGS.includes(flag) ? `--${flag} or --no-${flag}` : `--${flag} alone`;
+      throw new UsageError(`--${flag} takes no value: give ${forms}`);
+    }
+    // parseArgs' own first line names the flag and the problem.
     throw new UsageError(message.split('\n')[0]);
   }
   const { values, positionals } = parsed;
