@@ -36,18 +36,25 @@ export async function tempDir(prefix = 'csd-cli-'): Promise<string> {
   return fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), prefix)));
 }
 
-/** Every entry under `dir` with its type, mode and content hash: equal snapshots = untouched tree. */
-export async function snapshot(dir: string): Promise<Record<string, string>> {
+/**
+ * Every entry under `dir` with its type, mode, size and content hash: equal snapshots = untouched
+ * tree. `times`: also each entry's modification time, so that even a file or directory created and
+ * removed again (a temporary directory) shows, as the changed mtime of the directory that held it.
+ */
+export async function snapshot(dir: string, opts: { times?: boolean } = {}): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
   for (const e of entries) {
     const abs = path.join(e.parentPath, e.name);
     const rel = path.relative(dir, abs);
-    const st = await fs.lstat(abs);
-    const mode = (st.mode & 0o7777).toString(8);
-    if (e.isFile()) out[rel] = `file ${mode} ${createHash('sha256').update(await fs.readFile(abs)).digest('hex')}`;
-    else if (e.isSymbolicLink()) out[rel] = `link ${await fs.readlink(abs)}`;
-    else out[rel] = `dir ${mode}`;
+    const st = await fs.lstat(abs, { bigint: true });
+    const mode = (st.mode & 0o7777n).toString(8);
+    const time = opts.times ? ` mtime ${st.mtimeNs}` : '';
+    if (e.isFile()) {
+      const sha = createHash('sha256').update(await fs.readFile(abs)).digest('hex');
+      out[rel] = `file ${mode} ${st.size} ${sha}${time}`;
+    } else if (e.isSymbolicLink()) out[rel] = `link ${await fs.readlink(abs)}${time}`;
+    else out[rel] = `dir ${mode}${time}`;
   }
   return out;
 }
