@@ -34,8 +34,8 @@ export async function main(argv: string[]): Promise<number> {
 
     const signals = deferSignals();
     const delay = testStepDelay();
-    const checkpoint: Checkpoint = async () => {
-      await delay();
+    const checkpoint: Checkpoint = async (next) => {
+      if (next === 'rename') await delay();
       signals.checkpoint();
     };
     const { files, leftovers } = await writeProject({
@@ -63,8 +63,9 @@ export async function main(argv: string[]): Promise<number> {
 
 /**
  * Test-only: CREATE_SERVERLESS_DASH_TEST_DELAY_MS (a whole number, 1 to 1000) waits that long before
- * each write step, so that test/cli/interrupt.test.ts can land signals inside a write that otherwise
- * takes a few milliseconds. Unset or any other value: no wait.
+ * each rename of the write (the steps that change the target), so that test/cli/interrupt.test.ts can
+ * land signals among them; a whole write otherwise takes a few milliseconds. Unset or any other
+ * value: no wait.
  */
 function testStepDelay(): () => Promise<void> {
   const ms = Number(process.env.CREATE_SERVERLESS_DASH_TEST_DELAY_MS);

@@ -19,8 +19,11 @@ import { KEPT_ENTRIES, type Placement } from './target.js';
 
 export const TEMP_MARKER = 'create-serverless-dash';
 
-/** Called before every step; throws to abort (a signal arrived). */
-export type Checkpoint = () => void | Promise<void>;
+/**
+ * Called before every step, told what comes next: rendering a file into the staging directory, or a
+ * rename (of the target's contents, or of the staged project into place). Throws to abort.
+ */
+export type Checkpoint = (next: 'render' | 'rename') => void | Promise<void>;
 
 /** Writing failed and the target was restored; `cause` says why. */
 export class WriteError extends Error {}
@@ -47,7 +50,7 @@ export class Journal {
   ) {}
 
   async move(from: string, to: string): Promise<void> {
-    await this.checkpoint();
+    await this.checkpoint('rename');
     await step(`moving ${from} to ${to}`, () => fs.rename(from, to));
     this.moves.push({ from, to });
   }
@@ -149,8 +152,7 @@ export async function writeProject(opts: WriteOptions): Promise<WriteResult> {
     // mkdir returns the first directory it created: that one goes too if we fail.
     createdParent = await step(`creating ${parent}`, () => fs.mkdir(parent, { recursive: true }));
     await step(`writing in ${home}`, () => fs.mkdir(staging));
-    files = await renderTree(opts.templateDir, staging, opts.context, checkpoint);
-    await checkpoint();
+    files = await renderTree(opts.templateDir, staging, opts.context, () => checkpoint('render'));
     await place(staging, target, opts.placement, journal);
   } catch (e) {
     const stuck = await journal.undo();
