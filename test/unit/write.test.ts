@@ -2,7 +2,7 @@
 // failure or abort at any step leaves the parent directory exactly as it was.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderTree } from '../../src/render.js';
 import type { Placement } from '../../src/target.js';
 import { Journal, place, TEMP_MARKER, writeProject, WriteError } from '../../src/write.js';
@@ -154,5 +154,102 @@ describe('Journal', () => {
     expect((await fs.readdir(target)).sort()).toEqual(['.git', 'new.txt']);
     await journal.undo();
     expect((await fs.readdir(target)).sort()).toEqual(['.git', '.github', 'mine.txt', 'nested', 'values.yaml']);
+  });
+});
+
+// Disk errors, injected into the file-system calls src/write.ts and src/render.ts make: each failure
+// names the step, the path and the cause, and the disk is left as it was; when even the undo fails,
+// nothing is lost either: what could not be put back is in the backup directory, which is kept.
+describe('disk errors', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** An error as Node.js makes it: "ENOSPC: no space left on device, write" with code and syscall. */
+  function errno(code: string, words: string, syscall: string): NodeJS.ErrnoException {
+    return Object.assign(new Error(`${code}: ${words}, ${syscall}`), { code, syscall });
+  }
+
+  /** Fails the `nth` call of fs.promises[method] (and, with `andAfter`, every later one). */
+  function failCall(method: 'writeFile' | 'copyFile' | 'rename' | 'mkdir', nth: number, error: Error, andAfter = false) {
+    const real = fs[method].bind(fs) as (...args: unknown[]) => Promise<unknown>;
+    let calls = 0;
+    return vi.spyOn(fs, method).mockImplementation((async (...args: unknown[]) => {
+      if (++calls === nth || (andAfter && calls > nth)) throw error;
+      return real(...args);
+    }) as never);
+  }
+
+  const placements = ['create', 'empty', 'merge'] as const;
+  async function start(placement: Placement) {
+    const parent = await scratch();
+    const target = placement === 'create' ? path.join(parent, 'serverless-dash') : await occupiedTarget(parent);
+    return { parent, target, before: await snapshot(parent) };
+  }
+  const write = (target: string, placement: Placement) =>
+    writeProject({ templateDir: TEMPLATE, target, placement, context: context() });
+
+  it.each(placements)('ENOSPC on the 2nd rendered file (%s): names the file, the target is as it was', async (placement) => {
+    const { parent, target, before } = await start(placement);
+    failCall('writeFile', 2, errno('ENOSPC', 'no space left on device', 'write'));
+    await expect(write(target, placement)).rejects.toThrow(
+      new RegExp(`^writing ${parent}/\\S+/values\\.\\w+: no space left on device \\(ENOSPC\\)\\n${target} is as it was$`),
+    );
+    expect(await snapshot(parent)).toEqual(before);
+  });
+
+  it.each(placements)('ENOSPC copying the favicon (%s)', async (placement) => {
+    const { parent, target, before } = await start(placement);
+    const real = fs.copyFile.bind(fs);
+    vi.spyOn(fs, 'copyFile').mockImplementation(async (src, dest, mode) => {
+      if (String(dest).endsWith('favicon.ico')) throw errno('ENOSPC', 'no space left on device', `copyfile '${src}' -> '${dest}'`);
+      return real(src, dest, mode);
+    });
+    await expect(write(target, placement)).rejects.toThrow(/^writing \S+\/favicon\.ico: no space left on device \(ENOSPC\)\n/);
+    expect(await snapshot(parent)).toEqual(before);
+  });
+
+  it.each(placements)('EIO creating the staging directory (%s)', async (placement) => {
+    const { parent, target, before } = await start(placement);
+    const home = placement === 'create' ? parent : target;
+    failCall('mkdir', 2, errno('EIO', 'i/o error', 'mkdir')); // the 1st makes sure the parent exists
+    await expect(write(target, placement)).rejects.toThrow(new RegExp(`^writing in ${home}: i/o error \\(EIO\\)\\n${target} is as it was$`));
+    expect(await snapshot(parent)).toEqual(before);
+  });
+
+  it.each([
+    ['EACCES', 'permission denied'],
+    ['EXDEV', 'cross-device link not permitted'],
+    ['EPERM', 'operation not permitted'],
+  ])('%s on a rename half-way through placing: the renames before it are undone', async (code, words) => {
+    for (const placement of placements) {
+      vi.restoreAllMocks();
+      const { parent, target, before } = await start(placement);
+      // create has a single rename (the commit); the others fail on the 3rd, after two have happened.
+      failCall('rename', placement === 'create' ? 1 : 3, errno(code, words, 'rename'));
+      const error = (await write(target, placement).catch((e: unknown) => e)) as Error;
+      expect(error, placement).toBeInstanceOf(WriteError);
+      expect(error.message, placement).toMatch(new RegExp(`^moving \\S+ to \\S+: ${words} \\(${code}\\)\\n${target} is as it was$`));
+      expect(await snapshot(parent), placement).toEqual(before);
+    }
+  });
+
+  it('a rename that fails and whose undo fails too: nothing lost, the rest is in the kept backup', async () => {
+    const { parent, target, before } = await start('empty');
+    // From the 3rd rename on, every rename fails: the two before it (moves aside) cannot be undone.
+    failCall('rename', 3, errno('EACCES', 'permission denied', 'rename'), true);
+    const error = (await write(target, 'empty').catch((e: unknown) => e)) as Error;
+    vi.restoreAllMocks();
+    expect(error.message).toMatch(/^moving \S+ to \S+: permission denied \(EACCES\)\ncould not restore everything; what was there is in \S+:\n {2}\S+ → \S+: EACCES/);
+    const [backup] = (await fs.readdir(target)).filter((e) => e.includes(`${TEMP_MARKER}-backup-`));
+    expect(backup).toBeDefined();
+    // Every file that was in the target is still there, or in the backup at the same relative path.
+    const now = await snapshot(parent);
+    const rel = path.relative(parent, target);
+    for (const [file, entry] of Object.entries(before)) {
+      const aside = path.join(rel, backup, path.relative(rel, file));
+      expect([now[file], now[aside]], file).toContain(entry);
+    }
+    expect(await fs.readdir(parent)).toEqual(['serverless-dash']); // and no staging directory
   });
 });
