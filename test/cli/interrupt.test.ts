@@ -148,3 +148,28 @@ describe('the interruptions', () => {
     expect(tally.undone).toBeGreaterThan(0);
   });
 });
+
+describe('a signal after the project is written', () => {
+  // The install step (python -m venv, then pip) runs for seconds: a signal then stops it, the project
+  // stays complete, and the exit status is 0 with a warning, as when the step fails.
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s during the install step: the step stops, the project is kept, exit 0', async (signal) => {
+    const parent = path.join(root, `after-write-${signal}`);
+    await fs.mkdir(parent);
+    const child = execa('node', [BIN, 'my-dash', '--no-git', '--install'], { cwd: parent, env: cleanEnv(), reject: false, stdin: 'ignore' });
+    let output = '';
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Creating .venv')) resolve();
+      }),
+    );
+    child.kill(signal);
+    const r = await child;
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`install failed, the project is kept \\(run make install to retry\\): interrupted by ${signal}`));
+    expect(r.stdout).toMatch(/✔ Created \S+\/my-dash/);
+    expect(r.stdout).toMatch(/make install/); // the next steps say how to do it by hand
+    expect(await fs.readFile(path.join(parent, 'my-dash', 'template.yaml'), 'utf8')).toMatch(/AWS::Serverless/);
+    expect(await temporaries(parent)).toEqual([]);
+  });
+});
