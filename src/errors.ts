@@ -33,11 +33,25 @@ export function causeOf(e: unknown): string {
   return words ? `${words} (${err.code})` : (err?.message ?? String(e));
 }
 
+/** The error for a failed step: what it was doing, on which path, and why. */
+function stepError(doing: string, e: unknown): Error {
+  return new Error(`${doing}: ${causeOf(e)}`, { cause: e });
+}
+
 /** Runs one file-system step; a failure says what it was doing, on which path, and why. */
 export async function step<T>(doing: string, op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (e) {
-    throw new Error(`${doing}: ${causeOf(e)}`, { cause: e });
+    throw stepError(doing, e);
+  }
+}
+
+/** step() for a synchronous call. */
+export function stepSync<T>(doing: string, op: () => T): T {
+  try {
+    return op();
+  } catch (e) {
+    throw stepError(doing, e);
   }
 }

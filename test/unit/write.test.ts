@@ -1,6 +1,6 @@
 // Writing: new directory, emptied directory (keeps .git), merge (keeps unrelated files); and a
 // failure or abort at any step leaves the parent directory exactly as it was.
-import { promises as fs } from 'node:fs';
+import fsSync, { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderTree } from '../../src/render.js';
@@ -171,13 +171,22 @@ describe('disk errors', () => {
   }
 
   /** Fails the `nth` call of fs.promises[method] (and, with `andAfter`, every later one). */
-  function failCall(method: 'writeFile' | 'copyFile' | 'rename' | 'mkdir', nth: number, error: Error, andAfter = false) {
+  function failCall(method: 'rename' | 'mkdir', nth: number, error: Error, andAfter = false) {
     const real = fs[method].bind(fs) as (...args: unknown[]) => Promise<unknown>;
     let calls = 0;
     return vi.spyOn(fs, method).mockImplementation((async (...args: unknown[]) => {
       if (++calls === nth || (andAfter && calls > nth)) throw error;
       return real(...args);
     }) as never);
+  }
+
+  /** Fails the render's (synchronous) file writes for which `fails` says so. */
+  function failWrite(fails: (dest: string, data: unknown) => boolean, error: Error) {
+    const real = fsSync.writeFileSync.bind(fsSync);
+    return vi.spyOn(fsSync, 'writeFileSync').mockImplementation((dest, data, options) => {
+      if (fails(String(dest), data)) throw error;
+      return real(dest, data, options);
+    });
   }
 
   const placements = ['create', 'empty', 'merge'] as const;
@@ -191,20 +200,17 @@ describe('disk errors', () => {
 
   it.each(placements)('ENOSPC on the 2nd rendered file (%s): names the file, the target is as it was', async (placement) => {
     const { parent, target, before } = await start(placement);
-    failCall('writeFile', 2, errno('ENOSPC', 'no space left on device', 'write'));
+    let rendered = 0; // templates render to text; other files are written as read
+    failWrite((_, data) => typeof data === 'string' && ++rendered === 2, errno('ENOSPC', 'no space left on device', 'write'));
     await expect(write(target, placement)).rejects.toThrow(
       new RegExp(`^writing ${parent}/\\S+/values\\.\\w+: no space left on device \\(ENOSPC\\)\\n${target} is as it was$`),
     );
     expect(await snapshot(parent)).toEqual(before);
   });
 
-  it.each(placements)('ENOSPC copying the favicon (%s)', async (placement) => {
+  it.each(placements)('ENOSPC writing the favicon (%s)', async (placement) => {
     const { parent, target, before } = await start(placement);
-    const real = fs.copyFile.bind(fs);
-    vi.spyOn(fs, 'copyFile').mockImplementation(async (src, dest, mode) => {
-      if (String(dest).endsWith('favicon.ico')) throw errno('ENOSPC', 'no space left on device', `copyfile '${src}' -> '${dest}'`);
-      return real(src, dest, mode);
-    });
+    failWrite((dest) => dest.endsWith('favicon.ico'), errno('ENOSPC', 'no space left on device', 'write'));
     await expect(write(target, placement)).rejects.toThrow(/^writing \S+\/favicon\.ico: no space left on device \(ENOSPC\)\n/);
     expect(await snapshot(parent)).toEqual(before);
   });
