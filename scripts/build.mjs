@@ -1,13 +1,13 @@
-// Bundles index.ts and every library it uses into one file, dist/index.js, so the published
-// package has no runtime dependencies (as create-vite does).
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+// Bundles index.ts and every library it uses into dist/ (dist/index.js plus chunks it loads on
+// demand), so the published package has no runtime dependencies (as create-vite does).
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import Handlebars from 'handlebars';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const outfile = path.join(root, 'dist', 'index.js');
+const outdir = path.join(root, 'dist');
 const templateDir = path.join(root, 'templates', 'project');
 const compileOptions = JSON.parse(await readFile(path.join(root, 'src', 'template-options.json'), 'utf8'));
 
@@ -34,8 +34,12 @@ const precompile = {
 
 const result = await build({
   entryPoints: [path.join(root, 'index.ts')],
-  outfile,
+  outdir,
   bundle: true,
+  // What only some runs need (prompts for questions, execa for git and pip) goes into chunks loaded
+  // by import() when needed: a --yes run parses and evaluates only the entry chunk.
+  splitting: true,
+  chunkNames: '[name]-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',
@@ -48,16 +52,25 @@ const result = await build({
   plugins: [precompile],
   banner: {
     // index.ts's #! line stays first. CommonJS libraries (prompts, handlebars) call require():
-    // give the ES module one.
+    // give each ES module chunk one.
     js: [
       "import { createRequire as __createRequire } from 'node:module';",
       'const require = __createRequire(import.meta.url);',
     ].join('\n'),
   },
 });
-// Written whole, then renamed: a build running beside `npm pack` (the test projects) never exposes
-// half a file.
-const temp = path.join(root, `.build-${process.pid}.tmp`); // outside dist/: never packed
-await mkdir(path.dirname(outfile), { recursive: true });
-await writeFile(temp, result.outputFiles[0].contents, { mode: 0o755 });
-await rename(temp, outfile);
+// Each file written whole, then renamed, chunks before the entry that imports them: a build running
+// beside `npm pack` (the test projects) never exposes half a file or an import of a missing chunk.
+await mkdir(outdir, { recursive: true });
+const entry = path.join(outdir, 'index.js');
+const outputs = result.outputFiles.sort((a, b) => (a.path === entry) - (b.path === entry));
+for (const file of outputs) {
+  const temp = path.join(root, `.build-${process.pid}.tmp`); // outside dist/: never packed
+  await writeFile(temp, file.contents, { mode: file.path === entry ? 0o755 : 0o644 });
+  await rename(temp, file.path);
+}
+// Chunks of earlier builds: nothing imports them any more.
+const current = new Set(outputs.map((f) => path.basename(f.path)));
+for (const name of await readdir(outdir)) {
+  if (!current.has(name)) await rm(path.join(outdir, name), { recursive: true, force: true });
+}

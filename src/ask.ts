@@ -1,6 +1,5 @@
 // Turns flags + prompts + defaults into answers that passed every rule, in table order, so a rule
 // can depend on earlier answers (the timeout limit on the API flavour).
-import prompts from 'prompts';
 import { Cancelled, UsageError } from './errors.js';
 import { flagLabel, OPTIONS, type Mode, type OptionSpec, type RawAnswers } from './options.js';
 
@@ -25,6 +24,8 @@ export function checkFlags(given: RawAnswers): void {
 }
 
 async function ask(opt: OptionSpec, initial: string | boolean | undefined, soFar: RawAnswers): Promise<string | boolean> {
+  // Loaded on the first question only: --yes and flag-only runs never pay for it.
+  const { default: prompts } = await import('prompts');
   const onCancel = () => {
     throw new Cancelled();
   };

@@ -9,7 +9,6 @@ import { helpText } from './help.js';
 import { nextSteps } from './next-steps.js';
 import { toAnswers } from './options.js';
 import { findPackage } from './paths.js';
-import { initGit, installDependencies } from './post-steps.js';
 import { deferSignals, Interrupted } from './signals.js';
 import { choosePlacement, inspectTarget } from './target.js';
 import { writeProject, WriteError, type Checkpoint } from './write.js';
@@ -52,8 +51,13 @@ export async function main(argv: string[]): Promise<number> {
     const leftoverInside = leftovers.some((l) => l.startsWith(target + path.sep));
     if (raw.git && leftoverInside) console.warn(yellow('! git: not run until that directory is gone; then git init'));
 
-    if (raw.git && !leftoverInside) await initGit(target, signals.signal);
-    const installed = raw.install ? (await installDependencies(target, signals.signal)).ok : false;
+    let installed = false;
+    if (raw.git || raw.install) {
+      // Loaded only when a step runs: execa is most of the bundle, and --no-git --no-install never needs it.
+      const { initGit, installDependencies } = await import('./post-steps.js');
+      if (raw.git && !leftoverInside) await initGit(target, signals.signal);
+      if (raw.install) installed = (await installDependencies(target, signals.signal)).ok;
+    }
     console.log(`\n${nextSteps(answers, target, installed)}\n`);
     return EXIT.ok;
   } catch (e) {

@@ -1,7 +1,6 @@
 // The target directory: what is there, and what the user allows us to do with it.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import prompts from 'prompts';
 import type { OverwriteMode } from './args.js';
 import { Cancelled, UsageError } from './errors.js';
 import type { Mode } from './options.js';
@@ -68,6 +67,7 @@ export async function choosePlacement(
       `${dir} is not empty (${shown}): pass --overwrite to empty it (keeps .git) or --overwrite=merge to write into it`,
     );
   }
+  const { default: prompts } = await import('prompts'); // only when there is a question
   const { placement } = await prompts(
     {
       type: 'select',

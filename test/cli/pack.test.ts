@@ -1,6 +1,7 @@
 // The package as npm ships it: `npm pack`, install the tarball into an empty prefix (offline: it has
 // no dependencies), then generate a project with its bin from flags alone.
 import { promises as fs } from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,9 +36,26 @@ async function templateFiles(): Promise<string[]> {
 
 describe('npm pack', () => {
   // Every template file, _gitignore and _github/ included (npm would drop a .gitignore).
-  it('holds dist/index.js, README.md, package.json and every template file, nothing else', async () => {
-    expect(files.filter((f) => !f.startsWith('templates/project/'))).toEqual(['README.md', 'dist/index.js', 'package.json']);
+  it('holds dist/index.js and its chunks, README.md, package.json and every template file, nothing else', async () => {
+    const dist = files.filter((f) => f.startsWith('dist/'));
+    expect(dist).toContain('dist/index.js');
+    expect(dist.filter((f) => !/^dist\/[\w-]+\.js$/.test(f))).toEqual([]);
+    expect(files.filter((f) => !f.startsWith('templates/project/') && !f.startsWith('dist/'))).toEqual(['README.md', 'package.json']);
     expect(files.filter((f) => f.startsWith('templates/'))).toEqual(await templateFiles());
+  });
+
+  // Chunks load on demand (prompts, git and pip steps): a run from flags alone would not notice one
+  // missing, so every module the bundle names is checked here.
+  it('dist imports only Node built-ins and its own packed chunks', async () => {
+    for (const file of files.filter((f) => f.startsWith('dist/'))) {
+      const { stdout: code } = await execa('tar', ['-xOzf', tarball, `package/${file}`]);
+      const specifiers = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([@.\w][\w@./:-]*)["']/g)].map((m) => m[1]);
+      expect(specifiers.length, file).toBeGreaterThan(0);
+      for (const specifier of specifiers) {
+        if (specifier.startsWith('./')) expect(files, `${file} imports ${specifier}`).toContain(`dist/${specifier.slice(2)}`);
+        else expect(builtinModules, `${file} imports ${specifier}`).toContain(specifier.replace(/^node:/, ''));
+      }
+    }
   });
 
   it('declares no runtime dependencies', async () => {
@@ -68,7 +86,7 @@ describe('npm pack', () => {
       .sort();
     expect(written).toEqual(expected);
     expect(await fs.readFile(path.join(project, 'template.yaml'), 'utf8')).toMatch(/MemorySize: 2048/);
-    // Only the one bundled file was installed: nothing in node_modules but the package itself.
+    // Only the bundle was installed: nothing in node_modules but the package itself.
     const installed = (await fs.readdir(path.join(prefix, 'node_modules'))).filter((e) => !e.startsWith('.'));
     expect(installed).toEqual(['create-serverless-dash']);
   }, 120_000);
