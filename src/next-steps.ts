@@ -22,12 +22,19 @@ export function nextSteps(a: Answers, target: string, installed: boolean, cwd = 
   if (!installed) steps.push(['make install', 'create .venv with the dependencies']);
   steps.push(['make dev', 'run the dashboard locally, no AWS account needed']);
   steps.push(['make test', 'run the tests']);
+  // Build first: `sam deploy` alone would upload src/ without its dependencies.
+  steps.push(['make build', 'sam build: the Lambda package with its dependencies']);
   steps.push(['sam deploy --guided', 'first deploy (AWS credentials needed); later: make deploy']);
   const width = Math.max(...steps.map(([cmd]) => cmd.length));
   const lines = [bold('Next steps:'), ...steps.map(([cmd, why]) => `  ${cyan(cmd.padEnd(width))}  ${why ? dim(why) : ''}`.trimEnd())];
   lines.push('', bold('After deploying, the dashboard is at:'), ...dashboardUrls(a).map((u) => `  ${u}`));
   if (a.domain && !a.hostedZoneId) {
-    lines.push(dim(`  (point a DNS record for ${a.domain} at the API's regional domain name in the stack outputs)`));
+    // The stack cannot output it (cfn-lint E6101), so say where to read it.
+    const lookup =
+      a.api === 'rest'
+        ? `aws apigateway get-domain-name --domain-name ${a.domain} --query regionalDomainName --output text`
+        : `aws apigatewayv2 get-domain-name --domain-name ${a.domain} --query 'DomainNameConfigurations[0].ApiGatewayDomainName' --output text`;
+    lines.push(dim(`  (point a DNS record (CNAME) for ${a.domain} at the API's regional domain name: ${lookup})`));
   }
   return lines.join('\n');
 }
