@@ -274,16 +274,24 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'text',
     valueName: 'LIST',
     message: 'Binary media types (comma-separated)',
-    help: 'REST only: comma-separated type/subtype list (RFC 6838 characters, * allowed) API Gateway passes as bytes',
+    help: 'REST only: comma-separated type/subtype list (RFC 6838 characters, * allowed) API Gateway passes as bytes; must include */* or image/* (the favicon)',
     when: {
       applies: (a) => a.api !== 'http',
       rule: 'HTTP APIs pass binary bodies by default; --binary-types applies to --api rest only',
     },
     default: () => '*/*',
-    validate: (v) =>
-      splitList(v).every((t) => MEDIA_TYPE.test(t))
-        ? undefined
-        : 'binary media types are a comma-separated list of type/subtype (e.g. image/png,*/*): letters, digits and !#$&^_.+- (RFC 6838), or *',
+    validate(v) {
+      const types = splitList(v);
+      if (!types.every((t) => MEDIA_TYPE.test(t))) {
+        return 'binary media types are a comma-separated list of type/subtype (e.g. image/png,*/*): letters, digits and !#$&^_.+- (RFC 6838), or *';
+      }
+      // REST APIs decode a base64 body only when the request's first Accept type is listed, and
+      // browsers ask for the favicon with image/avif or image/webp first.
+      if (!types.some((t) => t === '*/*' || t === 'image/*')) {
+        return 'binary media types must include */* or image/*: browsers ask for the favicon with Accept: image/avif,image/webp,… and API Gateway passes bytes only when that first type is listed (else the favicon arrives as base64 text)';
+      }
+      return undefined;
+    },
   },
   {
     key: 'arch',

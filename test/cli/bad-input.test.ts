@@ -179,6 +179,14 @@ const binaryTypes: Case[] = [
   ['a quote', 'image/png"'],
   ['a newline', 'image/png\n*/*'],
 ].map(([what, v]) => [`binary types ${what}`, [...T, '--binary-types', v], `--binary-types ${show(v)}: `, BINARY]);
+for (const v of ['image/png', 'image/x-icon,font/woff2,application/octet-stream']) {
+  binaryTypes.push([
+    `binary types without */* or image/* (${v})`,
+    [...T, '--binary-types', v],
+    `--binary-types ${v}: `,
+    /binary media types must include \*\/\* or image\/\*: browsers ask for the favicon/,
+  ]);
+}
 binaryTypes.push([
   'binary types with an HTTP API',
   [...T, '--api', 'http', '--binary-types', '*/*'],

@@ -157,8 +157,11 @@ const CASES: Record<string, { ctx?: RawAnswers; accept: string[]; refuse: [strin
     refuse: [['31', /integer from 1 to 30 s: HTTP API integrations end at 30 s/]],
   },
   binaryTypes: {
-    accept: ['*/*', 'image/png', 'image/*,font/woff2', 'image/png, image/x-icon', 'application/vnd.ms-excel', 'a/b+c'],
+    accept: ['*/*', 'image/*', 'image/*,font/woff2', 'image/png, image/*', '*/*,application/vnd.ms-excel', 'a/b+c,image/*'],
     refuse: [
+      ['image/png', /must include \*\/\* or image\/\*: browsers ask for the favicon/],
+      ['image/png,image/x-icon,font/woff2', /must include \*\/\* or image\/\*/],
+      ['*/png,image/x-icon', /must include \*\/\* or image\/\*/],
       ['', /comma-separated list of type\/subtype/],
       ['image', /type\/subtype/],
       ['image/png,', /type\/subtype/],
@@ -250,7 +253,7 @@ describe('resolveAnswers without a TTY', () => {
   });
 
   it('splits binary types on commas', async () => {
-    expect(toAnswers(await resolve(['--binary-types', 'image/png, font/woff2'])).binaryTypes).toEqual(['image/png', 'font/woff2']);
+    expect(toAnswers(await resolve(['--binary-types', 'image/*, font/woff2'])).binaryTypes).toEqual(['image/*', 'font/woff2']);
   });
 
   it('takes domain answers together', async () => {
