@@ -103,13 +103,14 @@ export function outputPath(rel: string): string {
 
 /**
  * Renders every file under `srcDir` into `destDir` (which must exist). `beforeFile` runs before each
- * file (the writer's checkpoint: a signal stops the render between two files).
+ * file (the writer's checkpoint: throwing stops the render between two files).
  * Returns the output paths, relative to destDir, sorted.
  *
  * Synchronous file system calls, one mkdir per directory: a project is some 60 small files, and
  * awaiting the thread pool for each read, stat and write cost more than the calls themselves (this
  * was a quarter of a scaffold's time). Non-templates are read and written, not copied: copyFile was
- * slower still. Nothing here touches the target: a signal is acted on at the next checkpoint.
+ * slower still. No event loop turns meanwhile, so a signal's handler runs after the render (into
+ * staging, never the target): the writer turns the loop before its first rename.
  */
 export async function renderTree(
   srcDir: string,

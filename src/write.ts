@@ -136,6 +136,15 @@ async function removeTemp(dir: string | undefined): Promise<string | undefined> 
   }
 }
 
+/**
+ * The render makes synchronous calls, so a signal that arrives meanwhile waits for the event loop.
+ * Signals are read in the loop's poll phase: an immediate queued now may run before the next one,
+ * an immediate queued from it runs after it.
+ */
+function signalsSeen(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
 /** Renders and places the project, or leaves the disk as it was and throws WriteError. */
 export async function writeProject(opts: WriteOptions): Promise<WriteResult> {
   const checkpoint = opts.checkpoint ?? (() => {});
@@ -153,6 +162,7 @@ export async function writeProject(opts: WriteOptions): Promise<WriteResult> {
     createdParent = await step(`creating ${parent}`, () => fs.mkdir(parent, { recursive: true }));
     await step(`writing in ${home}`, () => fs.mkdir(staging));
     files = await renderTree(opts.templateDir, staging, opts.context, () => checkpoint('render'));
+    await signalsSeen();
     await place(staging, target, opts.placement, journal);
   } catch (e) {
     const stuck = await journal.undo();
