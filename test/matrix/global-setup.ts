@@ -1,6 +1,6 @@
 // Once per run, before any matrix or browser test: build and `npm pack` the scaffolder, install the
 // tarball into a scratch prefix (exactly what `npm create` gives a user), and create or update the
-// shared Python venv from a generated project's own requirements-dev.txt.
+// shared Python venv from a generated project's own requirements-dev.txt, and checkov's venv.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { BASE_FLAGS } from './variants.js';
 import { progress, runStep } from './harness.js';
 import { REPO_ROOT, settings } from './settings.js';
-import { prepareSharedVenv } from './venv.js';
+import { prepareCheckovVenv, prepareSharedVenv } from './venv.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,6 +16,8 @@ declare module 'vitest' {
     createBin: string;
     /** The runtime `sam build` can build here ("python3.11"): the venv's Python. */
     buildRuntime: string;
+    /** The pinned checkov, in its own venv (settings.checkovVenvDir). */
+    checkovBin: string;
   }
 }
 
@@ -35,11 +37,16 @@ export default async function setup(project: TestProject) {
   // The venv gets what the generated project itself asks for, so the matrix tests with the same tools.
   const reqProject = 'venv-requirements';
   await runStep(SETUP, 'generate (for requirements)', createBin, [...BASE_FLAGS, reqProject], { cwd: scratch });
-  const buildRuntime = await prepareSharedVenv(SETUP, path.join(scratch, reqProject));
+  // Independent venvs, prepared at once.
+  const [buildRuntime, checkovBin] = await Promise.all([
+    prepareSharedVenv(SETUP, path.join(scratch, reqProject)),
+    prepareCheckovVenv(SETUP),
+  ]);
 
   project.provide('createBin', createBin);
   project.provide('buildRuntime', buildRuntime);
-  progress(SETUP, `ready: ${createBin} (sam build runtime ${buildRuntime}, venv ${settings.venvDir})`);
+  project.provide('checkovBin', checkovBin);
+  progress(SETUP, `ready: ${createBin} (sam build runtime ${buildRuntime}, venv ${settings.venvDir}, checkov ${checkovBin})`);
 
   return async () => {
     await fs.rm(scratch, { recursive: true, force: true });

@@ -122,6 +122,7 @@ export async function generateProject(
 export interface VariantContext {
   createBin: string;
   buildRuntime: string;
+  checkovBin: string;
 }
 
 /** Everything the matrix proves for one variant, step by step. */
@@ -151,7 +152,9 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
   await runStep(who, 'pytest', venvBin('python'), ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], inProject);
   await runStep(who, 'ruff check', venvBin('ruff'), ['check', '--no-cache', '.'], inProject);
   if (await usesRuffFormat(dir)) await runStep(who, 'ruff format', venvBin('ruff'), ['format', '--no-cache', '--check', '.'], inProject);
+  // cfn-lint exits non-zero on a warning as on an error (4 and 2), so no warning passes either.
   await runStep(who, 'cfn-lint', venvBin('cfn-lint'), ['template.yaml'], inProject);
+  await runCheckov(who, ctx.checkovBin, dir, templateYaml, log);
   await runStep(who, 'sam validate --lint', venvBin('sam'), ['validate', '--lint'], inProject);
   // SAM's own transform, as CloudFormation runs it on deploy: catches what cfn-lint cannot. It needs
   // a region, any region, and no credentials.
@@ -167,6 +170,64 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
   }
   progress(who, `PASSED (${seconds(started)})`);
   if (!settings.keepOutput) await fs.rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Step "checkov": checkov on template.yaml (SAM resources included) fails on any failed check. It
+ * exits 0 on a template it cannot parse and does not ask a skip for a reason, so its JSON summary
+ * must show every resource of the template scanned, and every skip must say why, in template.yaml.
+ */
+async function runCheckov(who: string, checkovBin: string, dir: string, templateYaml: string, log: string): Promise<void> {
+  const summaryFile = log.replace(/\.log$/, '.checkov.json');
+  await fs.rm(summaryFile, { force: true });
+  const args = ['-f', 'template.yaml', '--framework', 'cloudformation', '--quiet', '--compact', '--skip-download'];
+  const outputs = ['--output', 'cli', '--output', 'json', '--output-file-path', `console,${summaryFile}`];
+  await runStep(who, 'checkov', checkovBin, [...args, ...outputs], { cwd: dir, env: venvEnv(settings.checkovVenvDir), log });
+  await checkStep(who, 'checkov report', async () => {
+    const problems: string[] = [];
+    const { summary } = JSON.parse(await fs.readFile(summaryFile, 'utf8')) as { summary: CheckovSummary };
+    const resources = Object.keys(parseCfnTemplate(templateYaml).Resources).length;
+    if (summary.parsing_errors !== 0) problems.push(`checkov could not parse template.yaml (${summary.parsing_errors} parsing error(s))`);
+    if (summary.resource_count !== resources) {
+      problems.push(`checkov scanned ${summary.resource_count} resource(s); template.yaml has ${resources}`);
+    }
+    problems.push(...unexplainedCheckovSkips(templateYaml));
+    // A config file would skip checks out of sight of template.yaml (checkov reads it from the working directory).
+    for (const name of ['.checkov.yaml', '.checkov.yml']) {
+      if (await fs.stat(path.join(dir, name)).then(() => true, () => false)) problems.push(`${name} exists: name skipped checks in template.yaml instead`);
+    }
+    if (problems.length) throw new Error(`${problems.join('\n')}\n(checkov's summary: ${JSON.stringify(summary)})`);
+  });
+}
+
+interface CheckovSummary {
+  passed: number;
+  failed: number;
+  skipped: number;
+  parsing_errors: number;
+  resource_count: number;
+}
+
+/** checkov's two ways to skip a check in a template, each of which must give a reason:
+ *  `Metadata.checkov.skip: [{id, comment}]` on a resource, and a `# checkov:skip=ID:reason` comment. */
+export function unexplainedCheckovSkips(templateYaml: string): string[] {
+  const problems: string[] = [];
+  for (const [id, resource] of Object.entries(parseCfnTemplate(templateYaml).Resources)) {
+    const skips = (resource as { Metadata?: { checkov?: { skip?: unknown } } }).Metadata?.checkov?.skip;
+    if (skips === undefined) continue;
+    if (!Array.isArray(skips)) {
+      problems.push(`${id}: Metadata.checkov.skip is not a list`);
+      continue;
+    }
+    for (const skip of skips as { id?: unknown; comment?: unknown }[]) {
+      const comment = typeof skip?.comment === 'string' ? skip.comment.trim() : '';
+      if (!comment) problems.push(`${id}: checkov skips ${String(skip?.id)} without a comment saying why`);
+    }
+  }
+  for (const match of templateYaml.matchAll(/checkov:skip=([A-Za-z0-9_]+)(:\s*\S[^\n]*)?/g)) {
+    if (!match[2]) problems.push(`# checkov:skip=${match[1]} gives no reason (checkov:skip=${match[1]}:<why>)`);
+  }
+  return problems;
 }
 
 /** The project runs `ruff format --check` itself (Makefile or CI) exactly when it says so somewhere we can see. */
@@ -221,6 +282,19 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
   } else {
     // HTTP APIs pass binary bodies as they are; the property does not exist there.
     compare('HttpApi.BinaryMediaTypes', api.BinaryMediaTypes, undefined);
+  }
+
+  // Not a flag but a default every variant must keep (issue 6): a throttled stage bounds the bill.
+  // REST: a method setting for every path and method; HTTP: the default route settings.
+  const throttling = (want.api === 'rest'
+    ? (resolve(api.MethodSettings) as Record<string, unknown>[] | undefined)?.find((m) => m.ResourcePath === '/*' && m.HttpMethod === '*')
+    : resolve(api.DefaultRouteSettings)) as Record<string, unknown> | undefined;
+  for (const limit of ['ThrottlingRateLimit', 'ThrottlingBurstLimit']) {
+    const value = resolve(throttling?.[limit]);
+    if (!(typeof value === 'number' && value >= 1)) {
+      const where = want.api === 'rest' ? 'MethodSettings (/*, *)' : 'DefaultRouteSettings';
+      mismatches.push(`${apiType} ${where}.${limit}: expected a number ≥ 1, template.yaml has ${JSON.stringify(value)}`);
+    }
   }
 
   const domain = resolve(api.Domain) as Record<string, unknown> | undefined;

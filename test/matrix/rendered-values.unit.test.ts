@@ -70,4 +70,15 @@ describe('rendered values check', () => {
       'expected exactly one AWS::Serverless::Api in template.yaml, found 0',
     );
   });
+
+  test.each(['rest-default-py313', 'http-default-py312'])('%s: reports a stage without throttling', (id) => {
+    const want = byId(id);
+    const rendered = render(source, templateContext({ projectName: 'matrix-check', ...want }), 'template.yaml.hbs');
+    const unthrottled = rendered.replace(/^ +Throttling(Rate|Burst)Limit: !Ref \w+\n/gm, '');
+    expect(unthrottled).not.toBe(rendered);
+    expect(renderedValueMismatches(parseCfnTemplate(unthrottled), want)).toEqual([
+      expect.stringMatching(/\.ThrottlingRateLimit: expected a number ≥ 1, template\.yaml has undefined$/),
+      expect.stringMatching(/\.ThrottlingBurstLimit: expected a number ≥ 1, template\.yaml has undefined$/),
+    ]);
+  });
 });

@@ -10,6 +10,8 @@ const fromRoot = (p: string) => path.resolve(REPO_ROOT, p);
 export const settings = {
   /** The shared Python venv with the generated project's dev requirements (pytest, ruff, cfn-lint, SAM CLI). */
   venvDir: fromRoot(env.SERVERLESS_DASH_VENV || '.cache/venv'),
+  /** checkov's own venv: its dependencies conflict with the SAM CLI's, so it never joins the shared one. */
+  checkovVenvDir: fromRoot(env.SERVERLESS_DASH_CHECKOV_VENV || '.cache/checkov-venv'),
   /** Where generated projects, logs and screenshots go. */
   outputDir: fromRoot(env.SERVERLESS_DASH_OUTPUT || 'test-output'),
   /** Keep every generated project (failed ones are always kept). */
@@ -21,17 +23,19 @@ export const settings = {
   chromium: env.SERVERLESS_DASH_CHROMIUM || '/usr/bin/chromium',
 };
 
-export function venvBin(name: string): string {
-  return path.join(settings.venvDir, 'bin', name);
+/** A program of a venv: the shared one unless `venvDir` says otherwise. */
+export function venvBin(name: string, venvDir = settings.venvDir): string {
+  return path.join(venvDir, 'bin', name);
 }
 
-/** The environment generated projects' tools run in: the shared venv first on PATH, no AWS calls. */
-export function venvEnv(): NodeJS.ProcessEnv {
+/** The environment generated projects' tools run in: the venv (the shared one unless `venvDir`
+ *  says otherwise) first on PATH, no AWS calls. */
+export function venvEnv(venvDir = settings.venvDir): NodeJS.ProcessEnv {
   const { PYTHONPATH: _p, PYTHONHOME: _h, ...rest } = process.env;
   return {
     ...rest,
-    VIRTUAL_ENV: settings.venvDir,
-    PATH: `${path.join(settings.venvDir, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+    VIRTUAL_ENV: venvDir,
+    PATH: `${path.join(venvDir, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
     SAM_CLI_TELEMETRY: '0',
     SAM_CLI_DISABLE_VERSION_CHECK: '1',
     PYTHONDONTWRITEBYTECODE: '1',

@@ -1,30 +1,45 @@
-// The shared Python venv (settings.venvDir): created once, then given a generated project's own
-// requirements-dev.txt, so the matrix, the browser test and the benchmark (bench/run.ts) use the
-// tools the project itself asks for.
+// The Python venvs of the matrix, each created once and then brought up to date with pip (pip's
+// cache, ~/.cache/pip, makes a new one quicker):
+// - the shared venv (settings.venvDir) gets a generated project's own requirements-dev.txt, so the
+//   matrix, the browser test and the benchmark (bench/run.ts) use the tools the project asks for;
+// - checkov's venv (settings.checkovVenvDir) gets checkov-requirements.txt, apart because checkov's
+//   dependencies conflict with the SAM CLI's.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runStep } from './harness.js';
 import { REPO_ROOT, settings, venvBin, venvEnv } from './settings.js';
+
+const CHECKOV_REQUIREMENTS = fileURLToPath(new URL('checkov-requirements.txt', import.meta.url));
 
 /** Creates the venv if missing, installs `projectDir`'s requirements-dev.txt; returns the venv's
  *  Python as a Lambda runtime name ("python3.11"): the runtime `sam build` can compile bytecode for. */
 export async function prepareSharedVenv(who: string, projectDir: string): Promise<string> {
-  const python = venvBin('python');
-  if (!(await exists(python))) {
-    await fs.mkdir(path.dirname(settings.venvDir), { recursive: true });
-    await runStep(who, `create venv ${settings.venvDir}`, settings.python, ['-m', 'venv', settings.venvDir], {
-      cwd: REPO_ROOT,
-    });
-  }
-  await runStep(who, 'pip install', python, ['-m', 'pip', 'install', '--quiet', '-r', 'requirements-dev.txt'], {
-    cwd: projectDir,
-    env: venvEnv(),
-  });
-  const version = await runStep(who, 'python version', python, [
+  await prepareVenv(who, settings.venvDir, path.join(projectDir, 'requirements-dev.txt'));
+  const version = await runStep(who, 'python version', venvBin('python'), [
     '-c',
     'import sys; print(f"python{sys.version_info[0]}.{sys.version_info[1]}")',
   ]);
   return version.stdout.trim();
+}
+
+/** Creates checkov's venv if missing and installs the pinned checkov; returns the checkov program. */
+export async function prepareCheckovVenv(who: string): Promise<string> {
+  await prepareVenv(who, settings.checkovVenvDir, CHECKOV_REQUIREMENTS, 'checkov');
+  return venvBin('checkov', settings.checkovVenvDir);
+}
+
+/** `python -m venv venvDir` unless it exists, then `pip install -r requirements`. */
+async function prepareVenv(who: string, venvDir: string, requirements: string, label = ''): Promise<void> {
+  const python = venvBin('python', venvDir);
+  if (!(await exists(python))) {
+    await fs.mkdir(path.dirname(venvDir), { recursive: true });
+    await runStep(who, `create venv ${venvDir}`, settings.python, ['-m', 'venv', venvDir], { cwd: REPO_ROOT });
+  }
+  await runStep(who, `pip install${label && ` (${label})`}`, python, ['-m', 'pip', 'install', '--quiet', '-r', requirements], {
+    cwd: path.dirname(requirements),
+    env: venvEnv(venvDir),
+  });
 }
 
 async function exists(p: string): Promise<boolean> {
