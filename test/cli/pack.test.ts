@@ -36,18 +36,20 @@ async function templateFiles(): Promise<string[]> {
 
 describe('npm pack', () => {
   // Every template file, _gitignore and _github/ included (npm would drop a .gitignore).
-  it('holds dist/index.js and its chunks, README.md, package.json and every template file, nothing else', async () => {
+  // dist/package.json says the bundle is CommonJS (the package is "type": "module").
+  it('holds dist/index.js and the files it loads, README.md, package.json and every template file, nothing else', async () => {
     const dist = files.filter((f) => f.startsWith('dist/'));
     expect(dist).toContain('dist/index.js');
-    expect(dist.filter((f) => !/^dist\/[\w-]+\.js$/.test(f))).toEqual([]);
+    expect(dist.filter((f) => !/^dist\/([\w-]+\.js|package\.json)$/.test(f))).toEqual([]);
     expect(files.filter((f) => !f.startsWith('templates/project/') && !f.startsWith('dist/'))).toEqual(['README.md', 'package.json']);
     expect(files.filter((f) => f.startsWith('templates/'))).toEqual(await templateFiles());
   });
 
-  // Chunks load on demand (prompts, git and pip steps): a run from flags alone would not notice one
-  // missing, so every module the bundle names is checked here.
-  it('dist imports only Node built-ins and its own packed chunks', async () => {
-    for (const file of files.filter((f) => f.startsWith('dist/'))) {
+  // Some files load on demand (prompts, git and pip steps): a run from flags alone would not notice
+  // one missing, so every module the bundle names is checked here.
+  it('dist loads only Node built-ins and its own packed files', async () => {
+    expect(JSON.parse((await execa('tar', ['-xOzf', tarball, 'package/dist/package.json'])).stdout)).toEqual({ type: 'commonjs' });
+    for (const file of files.filter((f) => /^dist\/.*\.js$/.test(f))) {
       const { stdout: code } = await execa('tar', ['-xOzf', tarball, `package/${file}`]);
       const specifiers = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([@.\w][\w@./:-]*)["']/g)].map((m) => m[1]);
       expect(specifiers.length, file).toBeGreaterThan(0);
