@@ -10,7 +10,7 @@ const fromRoot = (p: string) => path.resolve(REPO_ROOT, p);
 export const settings = {
   /** The shared Python venv with the generated project's dev requirements (pytest, ruff, cfn-lint, SAM CLI). */
   venvDir: fromRoot(env.SERVERLESS_DASH_VENV || '.cache/venv'),
-  /** checkov's own venv: its dependencies conflict with the SAM CLI's, so it never joins the shared one. */
+  /** checkov's own venv: it cannot join the shared one (checkov 3.3.30 needs packaging<24, the project pins 26.3). */
   checkovVenvDir: fromRoot(env.SERVERLESS_DASH_CHECKOV_VENV || '.cache/checkov-venv'),
   /** Where generated projects, logs and screenshots go. */
   outputDir: fromRoot(env.SERVERLESS_DASH_OUTPUT || 'test-output'),

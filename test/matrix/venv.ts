@@ -3,7 +3,7 @@
 // - the shared venv (settings.venvDir) gets a generated project's own requirements-dev.txt, so the
 //   matrix, the browser test and the benchmark (bench/run.ts) use the tools the project asks for;
 // - checkov's venv (settings.checkovVenvDir) gets checkov-requirements.txt, apart because checkov's
-//   dependencies conflict with the SAM CLI's.
+//   dependencies conflict with the project's pins (packaging<24 against packaging==26.3).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
