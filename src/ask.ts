@@ -79,7 +79,7 @@ export async function resolveAnswers(given: RawAnswers, mode: Mode): Promise<Raw
       continue;
     }
     const fallback = opt.kind === 'confirm' ? opt.default(answers, mode) : opt.default(answers);
-    if (mode.interactive && (!mode.yes || fallback === undefined)) {
+    if ((!mode.yes || fallback === undefined) && mode.interactive) {
       set(opt, await ask(opt, fallback, answers));
     } else if (fallback !== undefined) {
       set(opt, fallback);

@@ -7,7 +7,7 @@ import { templateContext } from './context.js';
 import { Cancelled, EXIT, UsageError } from './errors.js';
 import { helpText } from './help.js';
 import { nextSteps } from './next-steps.js';
-import { toAnswers } from './options.js';
+import { toAnswers, type Mode } from './options.js';
 import { findPackage } from './paths.js';
 import { deferSignals, Interrupted } from './signals.js';
 import { choosePlacement, inspectTarget } from './target.js';
@@ -25,7 +25,14 @@ export async function main(argv: string[]): Promise<number> {
       console.log(pkg.version);
       return EXIT.ok;
     }
-    const mode = { interactive: Boolean(process.stdin.isTTY), yes: args.yes };
+    // interactive is looked up when needed: process.stdin is a stream made on first use (~2 ms), and
+    // a --yes run with every answer at hand never needs it.
+    const mode: Mode = {
+      yes: args.yes,
+      get interactive() {
+        return Boolean(process.stdin.isTTY);
+      },
+    };
     const raw = await resolveAnswers(args.given, mode);
     const answers = toAnswers(raw);
     const target = path.resolve(raw.projectDir ?? '.');

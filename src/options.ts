@@ -331,7 +331,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     message: 'Create .venv and install the Python dependencies?',
     help: 'create .venv and pip install the dependencies (--no-install: don\'t)',
     defaultHelp: 'yes when interactive, no under --yes or without a TTY',
-    default: (_a, mode) => mode.interactive && !mode.yes,
+    default: (_a, mode) => !mode.yes && mode.interactive,
   },
 ];
 
