@@ -147,7 +147,7 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
       }
     })();
     const mismatches = renderedValueMismatches(template, expected);
-    if (mismatches.length) throw new Error(`template.yaml disagrees with the flags:\n  ${mismatches.join('\n  ')}`);
+    if (mismatches.length) throw new Error(`template.yaml disagrees with the flags or the stack defaults:\n  ${mismatches.join('\n  ')}`);
   });
   await runStep(who, 'pytest', venvBin('python'), ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], inProject);
   await runStep(who, 'ruff check', venvBin('ruff'), ['check', '--no-cache', '.'], inProject);
