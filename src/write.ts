@@ -9,10 +9,13 @@
 // that exists: renames then never cross filesystems (a target that is a mount point, such as a
 // container volume), and writing needs permission only where the project goes (a directory of your
 // own in a parent you cannot write to, such as /workspaces/<repo>).
-import { promises as fs } from 'node:fs';
+// Synchronous calls (the default export, so tests can inject errors): a write is a few dozen of them,
+// and going through fs.promises cost more than they do (loading it alone was ~2 ms of a ~80 ms run).
+// The checkpoints still await, so signals and the test-only delay act between steps.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { TemplateContext } from './context.js';
-import { step } from './errors.js';
+import { stepSync } from './errors.js';
 import { renderTree } from './render.js';
 import { KEPT_ENTRIES, type Placement } from './target.js';
 
@@ -27,13 +30,14 @@ export type Checkpoint = (next: 'render' | 'rename') => void | Promise<void>;
 /** Writing failed and the target was restored; `cause` says why. */
 export class WriteError extends Error {}
 
-async function lstatOrUndefined(p: string) {
-  try {
-    return await fs.lstat(p);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+/**
+ * Every file system call here and in the render is synchronous, so a signal that arrives meanwhile
+ * waits for the event loop; this lets it reach its handler before the next rename's checkpoint.
+ * Signals are read in the loop's poll phase: an immediate queued now may run before the next one,
+ * an immediate queued from it runs after it.
+ */
+function signalsSeen(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /** Renames, remembered so they can be undone. */
@@ -49,27 +53,28 @@ export class Journal {
   ) {}
 
   async move(from: string, to: string): Promise<void> {
+    await signalsSeen();
     await this.checkpoint('rename');
-    await step(`moving ${from} to ${to}`, () => fs.rename(from, to));
+    stepSync(`moving ${from} to ${to}`, () => fs.renameSync(from, to));
     this.moves.push({ from, to });
   }
 
   /** Moves `rel` of `dir` into the backup directory, keeping its relative path. */
   async moveAside(dir: string, rel: string): Promise<void> {
-    this.backup ??= await step(`creating a backup directory in ${this.home}`, () =>
-      fs.mkdtemp(path.join(this.home, `.${this.name}.${TEMP_MARKER}-backup-`)),
+    this.backup ??= stepSync(`creating a backup directory in ${this.home}`, () =>
+      fs.mkdtempSync(path.join(this.home, `.${this.name}.${TEMP_MARKER}-backup-`)),
     );
     const to = path.join(this.backup, rel);
-    await step(`creating ${path.dirname(to)}`, () => fs.mkdir(path.dirname(to), { recursive: true }));
+    stepSync(`creating ${path.dirname(to)}`, () => fs.mkdirSync(path.dirname(to), { recursive: true }));
     await this.move(path.join(dir, rel), to);
   }
 
   /** Undoes every move, newest first. Returns the moves that could not be undone. */
-  async undo(): Promise<string[]> {
+  undo(): string[] {
     const stuck: string[] = [];
     for (const { from, to } of this.moves.reverse()) {
       try {
-        await fs.rename(to, from);
+        fs.renameSync(to, from);
       } catch (e) {
         stuck.push(`${to} → ${from}: ${(e as Error).message}`);
       }
@@ -84,10 +89,10 @@ export class Journal {
 
 /** Moves everything under `src` into `dest`; what it replaces goes aside. Directories are merged. */
 async function mergeInto(src: string, dest: string, rel: string, journal: Journal): Promise<void> {
-  for (const name of (await fs.readdir(path.join(src, rel))).sort()) {
+  for (const name of fs.readdirSync(path.join(src, rel)).sort()) {
     const r = path.join(rel, name);
-    const existing = await lstatOrUndefined(path.join(dest, r));
-    if (existing?.isDirectory() && (await fs.lstat(path.join(src, r))).isDirectory()) {
+    const existing = fs.lstatSync(path.join(dest, r), { throwIfNoEntry: false });
+    if (existing?.isDirectory() && fs.lstatSync(path.join(src, r)).isDirectory()) {
       await mergeInto(src, dest, r, journal);
       continue;
     }
@@ -101,7 +106,7 @@ export async function place(staging: string, target: string, placement: Placemen
   if (placement === 'create') return journal.move(staging, target);
   if (placement === 'empty') {
     const kept = [...KEPT_ENTRIES, path.relative(target, staging)];
-    for (const entry of (await fs.readdir(target)).sort()) {
+    for (const entry of fs.readdirSync(target).sort()) {
       if (!kept.includes(entry)) await journal.moveAside(target, entry);
     }
   }
@@ -125,23 +130,14 @@ export interface WriteResult {
 }
 
 /** Removes a temporary directory; returns why it could not, instead of throwing. */
-async function removeTemp(dir: string | undefined): Promise<string | undefined> {
+function removeTemp(dir: string | undefined): string | undefined {
   if (!dir) return undefined;
   try {
-    await fs.rm(dir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
     return undefined;
   } catch (e) {
     return `${dir}: ${(e as Error).message}`;
   }
-}
-
-/**
- * The render makes synchronous calls, so a signal that arrives meanwhile waits for the event loop.
- * Signals are read in the loop's poll phase: an immediate queued now may run before the next one,
- * an immediate queued from it runs after it.
- */
-function signalsSeen(): Promise<void> {
-  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /** Renders and places the project, or leaves the disk as it was and throws WriteError. */
@@ -161,15 +157,14 @@ export async function writeProject(opts: WriteOptions): Promise<WriteResult> {
   let files: string[];
   try {
     // mkdir returns the first directory it created: that one goes too if we fail.
-    createdParent = await step(`creating ${parent}`, () => fs.mkdir(parent, { recursive: true }));
-    await step(`writing in ${home}`, () => fs.mkdir(staging));
+    createdParent = stepSync(`creating ${parent}`, () => fs.mkdirSync(parent, { recursive: true }));
+    stepSync(`writing in ${home}`, () => fs.mkdirSync(staging));
     files = await renderTree(opts.templateDir, staging, opts.context, () => checkpoint('render'));
-    await signalsSeen();
     await place(staging, target, opts.placement, journal);
   } catch (e) {
-    const stuck = await journal.undo();
-    const notRemoved = [await removeTemp(staging)];
-    if (stuck.length === 0) notRemoved.push(await removeTemp(journal.backupDir), await removeTemp(createdParent));
+    const stuck = journal.undo();
+    const notRemoved = [removeTemp(staging)];
+    if (stuck.length === 0) notRemoved.push(removeTemp(journal.backupDir), removeTemp(createdParent));
     const restore =
       stuck.length === 0
         ? `${target} is as it was`
@@ -180,7 +175,7 @@ export async function writeProject(opts: WriteOptions): Promise<WriteResult> {
   }
   // The project is in place: nothing is undone from here. What the backup held, the user agreed to
   // replace; a temporary directory that cannot be removed is a warning, not a failure.
-  const emptied = opts.placement === 'create' ? undefined : await removeTemp(staging); // on create it is the project
-  const leftovers = [await removeTemp(journal.backupDir), emptied].filter((l) => l !== undefined);
+  const emptied = opts.placement === 'create' ? undefined : removeTemp(staging); // on create it is the project
+  const leftovers = [removeTemp(journal.backupDir), emptied].filter((l) => l !== undefined);
   return { files, leftovers };
 }

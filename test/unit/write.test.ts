@@ -170,17 +170,17 @@ describe('disk errors', () => {
     return Object.assign(new Error(`${code}: ${words}, ${syscall}`), { code, syscall });
   }
 
-  /** Fails the `nth` call of fs.promises[method] (and, with `andAfter`, every later one). */
-  function failCall(method: 'rename' | 'mkdir', nth: number, error: Error, andAfter = false) {
-    const real = fs[method].bind(fs) as (...args: unknown[]) => Promise<unknown>;
+  /** Fails the `nth` call of the synchronous fs[method] (and, with `andAfter`, every later one). */
+  function failCall(method: 'renameSync' | 'mkdirSync', nth: number, error: Error, andAfter = false) {
+    const real = fsSync[method].bind(fsSync) as (...args: unknown[]) => unknown;
     let calls = 0;
-    return vi.spyOn(fs, method).mockImplementation((async (...args: unknown[]) => {
+    return vi.spyOn(fsSync, method).mockImplementation(((...args: unknown[]) => {
       if (++calls === nth || (andAfter && calls > nth)) throw error;
       return real(...args);
     }) as never);
   }
 
-  /** Fails the render's (synchronous) file writes for which `fails` says so. */
+  /** Fails the render's file writes for which `fails` says so. */
   function failWrite(fails: (dest: string, data: unknown) => boolean, error: Error) {
     const real = fsSync.writeFileSync.bind(fsSync);
     return vi.spyOn(fsSync, 'writeFileSync').mockImplementation((dest, data, options) => {
@@ -218,7 +218,7 @@ describe('disk errors', () => {
   it.each(placements)('EIO creating the staging directory (%s)', async (placement) => {
     const { parent, target, before } = await start(placement);
     const home = placement === 'create' ? parent : target;
-    failCall('mkdir', 2, errno('EIO', 'i/o error', 'mkdir')); // the 1st makes sure the parent exists
+    failCall('mkdirSync', 2, errno('EIO', 'i/o error', 'mkdir')); // the 1st makes sure the parent exists
     await expect(write(target, placement)).rejects.toThrow(new RegExp(`^writing in ${home}: i/o error \\(EIO\\)\\n${target} is as it was$`));
     expect(await snapshot(parent)).toEqual(before);
   });
@@ -232,7 +232,7 @@ describe('disk errors', () => {
       vi.restoreAllMocks();
       const { parent, target, before } = await start(placement);
       // create has a single rename (the commit); the others fail on the 3rd, after two have happened.
-      failCall('rename', placement === 'create' ? 1 : 3, errno(code, words, 'rename'));
+      failCall('renameSync', placement === 'create' ? 1 : 3, errno(code, words, 'rename'));
       const error = (await write(target, placement).catch((e: unknown) => e)) as Error;
       expect(error, placement).toBeInstanceOf(WriteError);
       expect(error.message, placement).toMatch(new RegExp(`^moving \\S+ to \\S+: ${words} \\(${code}\\)\\n${target} is as it was$`));
@@ -243,7 +243,7 @@ describe('disk errors', () => {
   it('a rename that fails and whose undo fails too: nothing lost, the rest is in the kept backup', async () => {
     const { parent, target, before } = await start('empty');
     // From the 3rd rename on, every rename fails: the two before it (moves aside) cannot be undone.
-    failCall('rename', 3, errno('EACCES', 'permission denied', 'rename'), true);
+    failCall('renameSync', 3, errno('EACCES', 'permission denied', 'rename'), true);
     const error = (await write(target, 'empty').catch((e: unknown) => e)) as Error;
     vi.restoreAllMocks();
     expect(error.message).toMatch(/^moving \S+ to \S+: permission denied \(EACCES\)\ncould not restore everything; what was there is in \S+:\n {2}\S+ → \S+: EACCES/);
