@@ -60,8 +60,7 @@ const result = await build({
   format: 'cjs',
   // import() of the lazy files becomes require(), so they are CommonJS too.
   supported: { 'dynamic-import': false },
-  define: { 'import.meta.url': 'importMetaUrl' },
-  inject: [path.join(root, 'scripts', 'import-meta-url.js')],
+  define: { 'import.meta.dirname': '__dirname' }, // src/paths.ts finds the package from there
   target: 'node20',
   minify: true,
   legalComments: 'none',

@@ -1,8 +1,7 @@
-// Finds the package root from wherever this code runs: index.ts from source (tsx), or the single
-// bundled dist/index.js (installed by npm, npx or from a tarball).
+// Finds the package root from wherever this code runs: index.ts from source (tsx), or the
+// bundle in dist/ (installed by npm, npx or from a tarball).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 export const PACKAGE_NAME = 'create-serverless-dash';
 
@@ -12,8 +11,9 @@ export interface PackageInfo {
   templateDir: string;
 }
 
-export function findPackage(from: string = import.meta.url): PackageInfo {
-  let dir = path.dirname(fileURLToPath(from));
+/** The package that holds `from`, a directory (this module's, by default). */
+export function findPackage(from: string = import.meta.dirname): PackageInfo {
+  let dir = from;
   for (;;) {
     const manifest = path.join(dir, 'package.json');
     if (existsSync(manifest)) {
@@ -23,7 +23,7 @@ export function findPackage(from: string = import.meta.url): PackageInfo {
       }
     }
     const up = path.dirname(dir);
-    if (up === dir) throw new Error(`${PACKAGE_NAME}: package.json not found above ${fileURLToPath(from)}`);
+    if (up === dir) throw new Error(`${PACKAGE_NAME}: package.json not found above ${from}`);
     dir = up;
   }
 }
