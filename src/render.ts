@@ -72,7 +72,6 @@ export function createRenderer() {
   hb.registerHelper('toml', tomlValue);
   hb.registerHelper('py', pyValue);
   hb.registerHelper('json', (v: unknown) => JSON.stringify(v));
-  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   // {{toml (concat projectName "-prod")}}: build one value, then quote it once. Handlebars passes
   // its options object last.
   hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
