@@ -319,7 +319,7 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
 async function checkArtefact(dir: string, t: CfnTemplate): Promise<void> {
   const [functionId] = onlyResource(t, 'AWS::Serverless::Function');
   const built = path.join(dir, '.aws-sam', 'build', functionId);
-  const required = ['handler.py', 'dashboard/__init__.py', 'dash/__init__.py', 'apig_wsgi/__init__.py'];
+  const required = ['handler.py', 'adapter/doors.py', 'dashboard/__init__.py', 'dash/__init__.py', 'apig_wsgi/__init__.py'];
   const missing: string[] = [];
   for (const rel of required) {
     const ok = await fs.stat(path.join(built, rel)).then((s) => s.isFile(), () => false);

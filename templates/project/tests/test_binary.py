@@ -9,6 +9,7 @@ import pytest
 from page_load import decoded_body, get, parse_page
 
 import handler
+from adapter import apps, responses
 from dashboard import ASSETS_DIR
 from tools.apigateway import LocalGateway
 
@@ -47,9 +48,9 @@ def test_favicon_is_a_real_multi_size_icon() -> None:
 @pytest.fixture
 def binary_app_gateway(config, monkeypatch: pytest.MonkeyPatch) -> LocalGateway:
     """A fresh app (own prefix) with a route that answers each sample type."""
-    monkeypatch.setattr(handler, "_apps", type(handler._apps)())
+    monkeypatch.setattr(apps, "_apps", type(apps._apps)())
     gw = LocalGateway(config, handler.lambda_handler, custom_domain=True, base_path="binary")
-    app = handler.app_for(gw.prefix)
+    app = apps.app_for(gw.prefix)
 
     def sample(kind: str, sub: str):
         return app.server.response_class(SAMPLES[f"{kind}/{sub}"], mimetype=f"{kind}/{sub}")
@@ -122,4 +123,4 @@ def test_without_a_binary_accept_type_responses_stay_uncompressed_text(config, m
     ],
 )
 def test_api_gateway_decodes_by_the_first_accept_type(accept, types, expected) -> None:
-    assert handler.accepts_binary(accept, types) is expected
+    assert responses.accepts_binary(accept, types) is expected

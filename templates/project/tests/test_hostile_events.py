@@ -22,6 +22,7 @@ from conftest import load_event
 from page_load import AGE_CALLBACK, decoded_body
 
 import handler
+from adapter import apps, doors
 from tools.apigateway import GatewayResponse
 
 REST_PAGE = load_event("rest-execute-api.json")  # https://<id>.execute-api.<region>.amazonaws.com/Prod/
@@ -373,8 +374,8 @@ def test_an_error_in_the_handler_is_logged_with_the_request_ids(
     def broken_create_app(prefix: str):
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(handler, "_apps", type(handler._apps)())
-    monkeypatch.setattr(handler, "create_app", broken_create_app)
+    monkeypatch.setattr(apps, "_apps", type(apps._apps)())
+    monkeypatch.setattr(apps, "create_app", broken_create_app)
     event = rest()
 
     response = handler.lambda_handler(event, LAMBDA_CONTEXT)
@@ -411,5 +412,5 @@ def test_binary_responses_carry_the_security_headers(event: dict[str, Any], cont
 )
 def test_dot_segments_are_never_a_prefix(client_path: str, route_path: str, stage: str) -> None:
     """A prefix is built into an app and cached: a path trick must not make one."""
-    assert handler._prefix_before(client_path, route_path) is None
-    assert handler._stage_prefix(client_path, stage) == "/"
+    assert doors._prefix_before(client_path, route_path) is None
+    assert doors._stage_prefix(client_path, stage) == "/"

@@ -8,6 +8,8 @@ import pytest
 from page_load import BROWSER_ACCEPT_ENCODING, decoded_body, get, load_page
 
 import handler
+from adapter import apps
+from adapter.responses import LAMBDA_RESPONSE_LIMIT
 from tools.apigateway import LocalGateway
 
 PLOTLY_JS = "_dash-component-suites/plotly/package_data/plotly.min.js"
@@ -19,7 +21,7 @@ def assert_page_load_fits(gateway: LocalGateway, accept_encoding: str | None) ->
     failed = {url: r.status for url, r in responses.items() if r.status != 200}
     assert not failed
     sizes = {url: r.lambda_response_bytes for url, r in responses.items()}
-    assert max(sizes.values()) < handler.LAMBDA_RESPONSE_LIMIT, sizes
+    assert max(sizes.values()) < LAMBDA_RESPONSE_LIMIT, sizes
     assert sum(1 for url in responses if "_dash-update-component" in url) == 2  # both initial callbacks
     return max(sizes.values())
 
@@ -41,16 +43,16 @@ def test_plotly_js_is_gzipped_when_accepted(binary_gateway: LocalGateway) -> Non
 
     assert response.header("Content-Encoding") == "gzip"
     assert response.lambda_response["isBase64Encoded"] is True
-    assert response.lambda_response_bytes < handler.LAMBDA_RESPONSE_LIMIT // 2
-    assert len(decoded_body(response)) > handler.LAMBDA_RESPONSE_LIMIT // 2  # the real 4.8 MB file
+    assert response.lambda_response_bytes < LAMBDA_RESPONSE_LIMIT // 2
+    assert len(decoded_body(response)) > LAMBDA_RESPONSE_LIMIT // 2  # the real 4.8 MB file
 
 
 def test_an_oversize_response_becomes_a_clear_500(config, monkeypatch, caplog: pytest.LogCaptureFixture) -> None:
     """Lambda would fail it with an opaque 502; the handler logs why and answers 500 instead."""
-    monkeypatch.setattr(handler, "_apps", type(handler._apps)())
+    monkeypatch.setattr(apps, "_apps", type(apps._apps)())
     gw = LocalGateway(config, handler.lambda_handler, custom_domain=True, base_path="big")
-    app = handler.app_for(gw.prefix)
-    app.server.add_url_rule("/big", view_func=lambda: "x" * handler.LAMBDA_RESPONSE_LIMIT)
+    app = apps.app_for(gw.prefix)
+    app.server.add_url_rule("/big", view_func=lambda: "x" * LAMBDA_RESPONSE_LIMIT)
 
     response = get(gw, gw.prefix + "big")
 
@@ -63,7 +65,7 @@ def test_an_oversize_response_becomes_a_clear_500(config, monkeypatch, caplog: p
 
 def test_the_gateway_refuses_oversize_lambda_responses_like_lambda(config) -> None:
     def oversize_handler(event, context):
-        return {"statusCode": 200, "body": "x" * handler.LAMBDA_RESPONSE_LIMIT}
+        return {"statusCode": 200, "body": "x" * LAMBDA_RESPONSE_LIMIT}
 
     response = LocalGateway(config, oversize_handler).request("GET", config.stage_prefix)
 

@@ -8,6 +8,7 @@ import pytest
 from page_load import AGE_CALLBACK, decoded_body, get, parse_page, post_json
 
 import handler
+from adapter import apps, doors
 from tools.apigateway import LocalGateway
 
 
@@ -46,19 +47,19 @@ def test_callbacks_answer_on_two_prefixes_in_one_process(gateway: LocalGateway, 
         assert "days young" in decoded_body(response).decode()
         dependencies = json.loads(decoded_body(get(gw, gw.prefix + "_dash-dependencies")))
         assert len(dependencies) == 2, gw.prefix
-    assert {gateway.prefix, other.prefix} <= set(handler.cached_prefixes())
+    assert {gateway.prefix, other.prefix} <= set(apps.cached_prefixes())
 
 
 def test_one_app_per_prefix_built_once(gateway: LocalGateway, monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[str] = []
-    real_create_app = handler.create_app
+    real_create_app = apps.create_app
 
     def counting_create_app(prefix: str):
         built.append(prefix)
         return real_create_app(prefix)
 
-    monkeypatch.setattr(handler, "create_app", counting_create_app)
-    monkeypatch.setattr(handler, "_apps", type(handler._apps)())
+    monkeypatch.setattr(apps, "create_app", counting_create_app)
+    monkeypatch.setattr(apps, "_apps", type(apps._apps)())
 
     for _ in range(3):
         assert get(gateway, gateway.prefix).status == 200
@@ -68,13 +69,13 @@ def test_one_app_per_prefix_built_once(gateway: LocalGateway, monkeypatch: pytes
 
 
 def test_the_cache_is_bounded(config, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handler, "_apps", type(handler._apps)())
-    for n in range(handler.MAX_CACHED_APPS + 2):
+    monkeypatch.setattr(apps, "_apps", type(apps._apps)())
+    for n in range(apps.MAX_CACHED_APPS + 2):
         gw = LocalGateway(config, handler.lambda_handler, custom_domain=True, base_path=f"p{n}")
         assert get(gw, gw.prefix).status == 200
 
-    assert len(handler.cached_prefixes()) == handler.MAX_CACHED_APPS
-    assert "/p0/" not in handler.cached_prefixes()  # least recently used goes first
+    assert len(apps.cached_prefixes()) == apps.MAX_CACHED_APPS
+    assert "/p0/" not in apps.cached_prefixes()  # least recently used goes first
 
 
 @pytest.mark.parametrize(
@@ -90,4 +91,4 @@ def test_the_cache_is_bounded(config, monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_prefix_is_what_the_client_path_has_before_the_route(route_path, client_path, expected) -> None:
-    assert handler._prefix_before(client_path, route_path) == expected
+    assert doors._prefix_before(client_path, route_path) == expected

@@ -6,6 +6,7 @@ import pytest
 from page_load import decoded_body, get, post_json
 
 import handler
+from adapter import apps
 from tools.apigateway import LocalGateway
 
 
@@ -46,8 +47,8 @@ def test_an_error_outside_flask_is_logged_not_raised(gateway, monkeypatch, caplo
     def broken_app(prefix: str):
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(handler, "_apps", type(handler._apps)())
-    monkeypatch.setattr(handler, "create_app", broken_app)
+    monkeypatch.setattr(apps, "_apps", type(apps._apps)())
+    monkeypatch.setattr(apps, "create_app", broken_app)
 
     response = get(gateway, gateway.prefix)
 
@@ -59,7 +60,7 @@ def test_an_error_outside_flask_is_logged_not_raised(gateway, monkeypatch, caplo
 
 def test_dash_debug_is_off_on_lambda(gateway: LocalGateway) -> None:
     get(gateway, gateway.prefix)
-    app = handler.app_for(gateway.prefix)
+    app = apps.app_for(gateway.prefix)
 
     assert app.server.debug is False
     assert app._dev_tools.ui is False

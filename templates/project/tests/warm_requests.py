@@ -22,6 +22,7 @@ from typing import Any
 from page_load import AGE_CALLBACK, BROWSER_ACCEPT_ENCODING, get, post_json
 
 import handler
+from adapter import apps
 from tools.apigateway import GatewayResponse, LocalGateway
 from tools.stack_config import stack_config
 
@@ -49,13 +50,13 @@ def browser_requests(gateway: LocalGateway) -> list[Callable[[], GatewayResponse
 def serve(requests: int, warm_up: int) -> dict[str, Any]:
     """`requests` requests in turn over two prefixes: the execute-api URL and a custom-domain base path."""
     built: list[str] = []
-    create_app = handler.create_app
+    create_app = apps.create_app
 
     def counting_create_app(prefix: str):
         built.append(prefix)
         return create_app(prefix)
 
-    handler.create_app = counting_create_app
+    apps.create_app = counting_create_app
     config = stack_config()
     gateways = [
         LocalGateway(config, handler.lambda_handler),

@@ -29,7 +29,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 if str(SRC) not in sys.path:  # `python -m tools.serve` from the project root
     sys.path.insert(0, str(SRC))
 
-from handler import LAMBDA_RESPONSE_LIMIT, accepts_binary  # noqa: E402
+from adapter.responses import LAMBDA_RESPONSE_LIMIT, accepts_binary  # noqa: E402
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 EXECUTE_API_HOST = "abcdef1234.execute-api.us-east-1.amazonaws.com"

@@ -2,7 +2,7 @@
 
 `create_app(prefix)` builds one complete app for one URL prefix: Dash writes the prefix into every
 link of the page when the app is built and cannot change it afterwards, so the Lambda handler keeps
-one app per prefix (see handler.py).
+one app per prefix (see adapter/apps.py).
 """
 
 from __future__ import annotations

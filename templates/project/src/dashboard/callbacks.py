@@ -1,7 +1,7 @@
 """Callbacks, registered on one app at a time.
 
 Never use the global `dash.callback` here: Dash moves globally registered callbacks into the first
-app built and empties the global list, so every later app (one per URL prefix, see handler.py)
+app built and empties the global list, so every later app (one per URL prefix, see adapter/apps.py)
 would have none.
 """
 
