@@ -13,6 +13,7 @@ export interface Answers {
   certificateArn: string; // '' when no domain
   hostedZoneId: string; // '' = no Route 53 record
   basePath: string; // '' = domain root
+  cdn: boolean; // a CloudFront distribution in front of the API (DESIGN.md section 9)
   memory: number;
   timeout: number;
   binaryTypes: string[];
@@ -27,6 +28,14 @@ export interface TemplateContext extends Answers {
   hasDomain: boolean;
   hasHostedZone: boolean;
   hasBasePath: boolean;
+  /** The API itself has the custom domain (a domain without --cdn; with --cdn the distribution has it). */
+  hasApiDomain: boolean;
+  /** The URL prefix a viewer sees on the distribution: "/" or "/<base path>/". */
+  cdnPrefix: string;
+  /** CloudFront path patterns cached at the edge: Dash's component suites and the app's assets. */
+  cdnCachedPaths: string[];
+  /** The function has environment variables (REST binary types, the CloudFront origin secret). */
+  needsEnvironment: boolean;
   /** false only for the HTTP API `$default` stage, whose URL has no stage segment. */
   hasStagePrefix: boolean;
   /** "3.13" for runtime "python3.13". */
@@ -46,6 +55,10 @@ export function templateContext(a: Answers): TemplateContext {
     hasDomain: a.domain !== '',
     hasHostedZone: a.hostedZoneId !== '',
     hasBasePath: a.basePath !== '',
+    hasApiDomain: a.domain !== '' && !a.cdn,
+    cdnPrefix: a.basePath ? `/${a.basePath}/` : '/',
+    cdnCachedPaths: ['_dash-component-suites/*', 'assets/*'].map((p) => (a.basePath ? `${a.basePath}/${p}` : p)),
+    needsEnvironment: a.api === 'rest' || a.cdn,
     hasStagePrefix: a.stage !== '$default',
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),

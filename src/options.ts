@@ -19,7 +19,7 @@ export type TextKey =
   | 'binaryTypes'
   | 'arch'
   | 'runtime';
-export type BoolKey = 'git' | 'install';
+export type BoolKey = 'cdn' | 'git' | 'install';
 
 /** Answers as typed, in question order; a key is absent until answered. */
 export type RawAnswers = Partial<Record<TextKey, string> & Record<BoolKey, boolean>>;
@@ -81,6 +81,8 @@ const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 // region names like eu-west-1, us-gov-west-1, us-isob-east-1, eusc-de-east-1.
 const CERTIFICATE_ARN =
   /^arn:aws(-cn|-us-gov|-iso(-[bef])?|-eusc)?:acm:[a-z]{2,4}(-[a-z]+)+-\d{1,2}:\d{12}:certificate\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** CloudFront takes certificates from this region only. */
+export const CLOUDFRONT_CERTIFICATE_REGION = 'us-east-1';
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
 const BASE_PATH = /^[A-Za-z0-9._-]{1,64}$/;
 // RFC 6838 restricted-name: a letter or digit, then up to 126 of these; `*` as a wildcard.
@@ -169,6 +171,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   {
+    key: 'cdn',
+    flag: 'cdn',
+    kind: 'confirm',
+    message: 'Put CloudFront in front?',
+    help: `a CloudFront distribution in front of the API: Dash's scripts and assets from the edge, HTTPS redirect, the only way in (--no-cdn: none); with --domain the certificate must be in ${CLOUDFRONT_CERTIFICATE_REGION}`,
+    defaultHelp: 'no',
+    default: () => false,
+  },
+  {
     key: 'domain',
     flag: 'domain',
     kind: 'text',
@@ -197,13 +208,19 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'text',
     valueName: 'ARN',
     message: 'ACM certificate ARN for the domain',
-    help: 'ACM certificate for the domain (required with --domain), in the stack\'s region',
+    help: `ACM certificate for the domain (required with --domain), in the stack's region; with --cdn in ${CLOUDFRONT_CERTIFICATE_REGION}`,
     defaultHelp: 'none, required with --domain',
     when: domainOnly,
     default: () => undefined,
-    validate(v) {
-      if (CERTIFICATE_ARN.test(v)) return undefined;
-      return 'a custom domain needs an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<uuid>';
+    validate(v, a) {
+      if (!CERTIFICATE_ARN.test(v)) {
+        return 'a custom domain needs an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<uuid>';
+      }
+      const region = v.split(':')[3];
+      if (a.cdn && region !== CLOUDFRONT_CERTIFICATE_REGION) {
+        return `with --cdn the certificate must be in ${CLOUDFRONT_CERTIFICATE_REGION}: CloudFront takes certificates from ${CLOUDFRONT_CERTIFICATE_REGION} only (this one is in ${region}); request or import one there`;
+      }
+      return undefined;
     },
   },
   {
@@ -225,7 +242,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'text',
     valueName: 'SEG',
     message: 'Base path on the domain (empty: the domain root)',
-    help: 'base path mapping on the domain, one segment: 1–64 of A-Z, a-z, 0-9, . _ - (no . with --api http)',
+    help: 'base path on the domain (with --cdn: on the distribution), one segment: 1–64 of A-Z, a-z, 0-9, . _ - (no . with --api http and no --cdn)',
     defaultHelp: 'none (root)',
     when: domainOnly,
     default: () => '',
@@ -234,8 +251,9 @@ export const OPTIONS: readonly OptionSpec[] = [
       if (!BASE_PATH.test(v)) return 'a base path is one segment of 1 to 64 letters, digits, dots, hyphens or underscores (no slash)';
       // Browsers and HTTP clients remove dot segments from a URL (RFC 3986), so no request reaches them.
       if (v === '.' || v === '..') return 'a base path is not . or ..: URLs drop dot segments, so no request would reach it';
-      // SAM's HttpApi refuses any other character in Domain.BasePath when it transforms the template.
-      if (a.api === 'http' && v.includes('.')) return 'an HTTP API base path has no dots: SAM allows only letters, digits, hyphens and underscores there';
+      // SAM's HttpApi refuses any other character in Domain.BasePath when it transforms the template
+      // (behind CloudFront the base path is a path pattern, not an API mapping).
+      if (a.api === 'http' && !a.cdn && v.includes('.')) return 'an HTTP API base path has no dots: SAM allows only letters, digits, hyphens and underscores there';
       return undefined;
     },
   },
@@ -382,6 +400,7 @@ export function toAnswers(a: RawAnswers): Answers {
     certificateArn: a.certificateArn ?? '',
     hostedZoneId: a.hostedZoneId ?? '',
     basePath: a.basePath ?? '',
+    cdn: a.cdn ?? false,
     memory: Number(need('memory')),
     timeout: Number(need('timeout')),
     binaryTypes: api === 'rest' ? splitList(need('binaryTypes')) : [],

@@ -298,6 +298,15 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
   }
 
   const domain = resolve(api.Domain) as Record<string, unknown> | undefined;
+  const distributions = Object.values(t.Resources).filter((r) => r.Type === 'AWS::CloudFront::Distribution');
+  if (!want.cdn) {
+    compare('AWS::CloudFront::Distribution count', distributions.length, 0);
+  } else {
+    mismatchesOfDistribution(t, want, distributions, compare, mismatches);
+    // The distribution has the domain; the API has none of its own.
+    compare(`${apiType}.Domain`, domain, undefined);
+    return mismatches;
+  }
   if (want.domain === '') {
     compare(`${apiType}.Domain`, domain, undefined);
   } else if (!domain) {
@@ -313,6 +322,33 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
     compare('Domain.Route53.HostedZoneId', route53?.HostedZoneId, want.hostedZoneId || undefined);
   }
   return mismatches;
+}
+
+type Compare = (what: string, actual: unknown, expected: unknown) => void;
+
+/** --cdn: one distribution, with the domain, certificate, base path and Route 53 alias asked for. */
+function mismatchesOfDistribution(
+  t: CfnTemplate,
+  want: ExpectedAnswers,
+  distributions: { Properties?: Record<string, unknown> }[],
+  compare: Compare,
+  mismatches: string[],
+): void {
+  if (distributions.length !== 1) {
+    mismatches.push(`AWS::CloudFront::Distribution: expected 1 (--cdn), template.yaml has ${distributions.length}`);
+    return;
+  }
+  const config = (distributions[0].Properties?.DistributionConfig ?? {}) as Record<string, any>;
+  compare('Distribution.Aliases', config.Aliases, want.domain ? [want.domain] : undefined);
+  compare('Distribution.ViewerCertificate.AcmCertificateArn', config.ViewerCertificate?.AcmCertificateArn, want.certificateArn || undefined);
+  const headers = Object.fromEntries(
+    ((config.Origins?.[0]?.OriginCustomHeaders ?? []) as { HeaderName: string; HeaderValue: unknown }[]).map((h) => [h.HeaderName, h.HeaderValue]),
+  );
+  compare('Distribution origin header X-Dash-Viewer-Prefix', headers['X-Dash-Viewer-Prefix'], want.basePath ? `/${want.basePath}/` : '/');
+  compare('Distribution.HttpVersion', config.HttpVersion, 'http2and3');
+  compare('Distribution.DefaultCacheBehavior.ViewerProtocolPolicy', config.DefaultCacheBehavior?.ViewerProtocolPolicy, 'redirect-to-https');
+  const records = Object.values(t.Resources).filter((r) => r.Type === 'AWS::Route53::RecordSetGroup');
+  compare('Route53 RecordSetGroup.HostedZoneId', records[0]?.Properties?.HostedZoneId, want.hostedZoneId || undefined);
 }
 
 /** The built function holds the handler, the dashboard package, its dependencies and the icon's bytes. */

@@ -65,6 +65,18 @@ export const VARIANTS: readonly Variant[] = [
       '--hosted-zone-id', 'Z9XYZ', '--base-path', 'kpi', '--stage', 'staging_2', '--arch', 'x86_64',
       '--timeout', '15'],
   },
+  // CloudFront in front (--cdn): without a domain; with the domain on the distribution, its base
+  // path and Route 53 alias; and REST binary types that make the edge compress what the origin cannot.
+  { id: 'rest-cdn-py311', flags: ['--cdn', '--runtime', 'python3.11'] },
+  {
+    id: 'http-cdn-domain-basepath-hz-py311-x86',
+    flags: ['--api', 'http', '--cdn', '--domain', 'team.example.com', '--certificate-arn', CERT, '--hosted-zone-id', 'Z3CDN',
+      '--base-path', 'ops.v1', '--stage', 'live', '--arch', 'x86_64', '--runtime', 'python3.11'],
+  },
+  {
+    id: 'rest-cdn-domain-root-py313',
+    flags: ['--cdn', '--domain', 'edge.example.org', '--certificate-arn', CERT, '--binary-types', 'image/*,font/woff2'],
+  },
 ];
 
 /** The flags every matrix run passes: no prompts, no git, no pip (the shared venv is used instead). */
@@ -95,6 +107,7 @@ export function expectedAnswers(v: Variant): ExpectedAnswers {
       'binary-types': { type: 'string' },
       arch: { type: 'string' },
       runtime: { type: 'string' },
+      cdn: { type: 'boolean' },
     },
   });
   const api = (values.api ?? 'rest') as ApiFlavour;
@@ -105,6 +118,7 @@ export function expectedAnswers(v: Variant): ExpectedAnswers {
     certificateArn: values['certificate-arn'] ?? '',
     hostedZoneId: values['hosted-zone-id'] ?? '',
     basePath: values['base-path'] ?? '',
+    cdn: values.cdn ?? false,
     memory: Number(values.memory ?? 1024),
     timeout: Number(values.timeout ?? (api === 'rest' ? 29 : 30)),
     binaryTypes: (values['binary-types'] ?? '*/*').split(','),

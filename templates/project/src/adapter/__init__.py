@@ -2,6 +2,7 @@
 your dashboard lives in src/dashboard/.
 
     events     an API Gateway event made whole, or refused (400/500) when it cannot be served
+    cdn        the CloudFront door: the only way in when the stack has a distribution
     doors      which door a request came through, and the URL prefix the browser sees there
     apps       one Dash app per prefix, built on first use and cached for the container's life
     responses  binary bodies, the 6 MB limit, and the handler's own plain answers
