@@ -34,10 +34,10 @@ export interface TemplateContext extends Answers {
   cdnPrefix: string;
   /** CloudFront path patterns cached at the edge: Dash's component suites and the app's assets. */
   cdnCachedPaths: string[];
-  /** The function has environment variables (REST binary types, the CloudFront origin secret). */
-  needsEnvironment: boolean;
   /** false only for the HTTP API `$default` stage, whose URL has no stage segment. */
   hasStagePrefix: boolean;
+  /** The function has environment variables: the binary media types (REST), the custom domain, the CloudFront origin secret. */
+  hasFunctionEnvironment: boolean;
   /** "3.13" for runtime "python3.13". */
   pythonVersion: string;
   /** ruff's target-version, e.g. "py313". */
@@ -58,8 +58,8 @@ export function templateContext(a: Answers): TemplateContext {
     hasApiDomain: a.domain !== '' && !a.cdn,
     cdnPrefix: a.basePath ? `/${a.basePath}/` : '/',
     cdnCachedPaths: ['_dash-component-suites/*', 'assets/*'].map((p) => (a.basePath ? `${a.basePath}/${p}` : p)),
-    needsEnvironment: a.api === 'rest' || a.cdn,
     hasStagePrefix: a.stage !== '$default',
+    hasFunctionEnvironment: a.api === 'rest' || a.domain !== '' || a.cdn,
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),
     samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),

@@ -27,10 +27,10 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     https = events.header(event, "x-forwarded-proto") == "https"
     try:
         event = events.complete_event(event)
-        # Behind CloudFront its door is the only one; else the execute-api URL or a custom domain.
-        prefix, event = cdn.split_prefix(event) or doors.split_prefix(event)
+        # Behind CloudFront its door is the only one (adapter/cdn.py); else the others (adapter/doors.py).
+        door, event = cdn.enter(event) or doors.enter(event)
         event = responses.limit_gzip_to_binary_requests(event)
-        response = apps.handler_for(prefix)(event, context)
+        response = apps.handler_for(door.prefix)(event, context)
         return responses.enforce_size_limit(response, https=https)
     except events.UnservableEvent as error:
         level = logging.ERROR if error.status >= 500 else logging.WARNING

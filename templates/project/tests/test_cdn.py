@@ -159,7 +159,7 @@ def test_the_function_never_sees_the_secret(cloudfront: LocalCloudFront) -> None
     assert ORIGIN_SECRET.encode() not in decoded_body(response)
     from adapter import cdn
 
-    _, event = cdn.split_prefix(seen[0])
+    _, event = cdn.enter(seen[0])
     assert ORIGIN_SECRET not in json.dumps(event), "the app gets the event without it"
 
 

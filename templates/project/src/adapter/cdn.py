@@ -13,7 +13,8 @@ CloudFront replaces a viewer's header of the same name, so neither can be forged
 distribution. The stage the origin path adds is taken out of the path, and never reaches the page.
 
 Without DASH_ORIGIN_SECRET (no distribution in the stack) this door is closed and the others apply
-(adapter/doors.py); under `sam local` (AWS_SAM_LOCAL=true, no CloudFront there) too.
+(adapter/doors.py); under `sam local` (AWS_SAM_LOCAL=true, no CloudFront there) too. It is
+checked before them: no other door may let in a request that did not come through CloudFront.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import os
 import re
 from typing import Any
 
+from .doors import Door
 from .events import UnservableEvent, header
 
 logger = logging.getLogger("handler")
@@ -55,9 +57,10 @@ def _usable(secret: str) -> bool:
     return len(secret) >= 16 and not secret.startswith("{{resolve:")
 
 
-def split_prefix(event: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """Through the distribution: the viewer's prefix and the event with its path below that prefix.
-    None when the stack has no distribution; UnservableEvent(403) for a request that bypassed it."""
+def enter(event: dict[str, Any]) -> tuple[Door, dict[str, Any]] | None:
+    """Through the distribution: the door (the viewer's prefix, the path below it) and the event as
+    the app sees it. None when the stack has no distribution (the other doors apply);
+    UnservableEvent(403) for a request that bypassed it, whatever door it tried."""
     secrets = origin_secrets()
     if secrets is None:
         return None
@@ -73,7 +76,7 @@ def split_prefix(event: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     if not (path + "/").startswith(prefix):
         raise UnservableEvent(404, f"the dashboard is under {prefix}")
     below = "/" + path[len(prefix) :] if prefix != "/" else path
-    return prefix, _with_path(_without_door_headers(event), below)
+    return Door("cloudfront", prefix, below), _with_path(_without_door_headers(event), below)
 
 
 def _viewer_path(event: dict[str, Any]) -> str:
