@@ -292,19 +292,24 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'text',
     valueName: 'LIST',
     message: 'Binary media types (comma-separated)',
-    help: 'REST only: comma-separated type/subtype list (RFC 6838 characters, * allowed) API Gateway passes as bytes; must include */* or image/* (the favicon)',
+    help: 'REST only: comma-separated type/subtype list (RFC 6838 characters, * allowed) API Gateway passes as bytes; must include */* or image/* (the favicon), and */* with --cdn',
     when: {
       applies: (a) => a.api !== 'http',
       rule: 'HTTP APIs pass binary bodies by default; --binary-types applies to --api rest only',
     },
     default: () => '*/*',
-    validate(v) {
+    validate(v, a) {
       const types = splitList(v);
       if (!types.every((t) => MEDIA_TYPE.test(t))) {
         return 'binary media types are a comma-separated list of type/subtype (e.g. image/png,*/*): letters, digits and !#$&^_.+- (RFC 6838), or *';
       }
       // REST APIs decode a base64 body only when the request's first Accept type is listed, and
       // browsers ask for the favicon with image/avif or image/webp first.
+      // CloudFront asks for the files it caches without the browser's Accept header, and a REST API
+      // decodes a binary body only for a listed first Accept type: only */* covers no Accept at all.
+      if (a.cdn && !types.includes('*/*')) {
+        return 'with --cdn, binary media types must include */*: CloudFront asks for the files it caches without the browser\'s Accept header, and a REST API passes bytes only when the first Accept type is listed (else the favicon and compressed scripts arrive as base64 text)';
+      }
       if (!types.some((t) => t === '*/*' || t === 'image/*')) {
         return 'binary media types must include */* or image/*: browsers ask for the favicon with Accept: image/avif,image/webp,… and API Gateway passes bytes only when that first type is listed (else the favicon arrives as base64 text)';
       }

@@ -147,6 +147,12 @@ const cdn: Case[] = [
   CDN_REGION,
 ]);
 cdn.push(
+  [
+    '--cdn with binary types without */*',
+    [...T, '--cdn', '--binary-types', 'image/*,font/woff2'],
+    '--binary-types image/*,font/woff2: ',
+    /with --cdn, binary media types must include \*\/\*: CloudFront asks for the files it caches without the browser's Accept header/,
+  ],
   ['--cdn given a value', [...T, '--cdn=yes'], '--cdn takes no value: ', /give --cdn or --no-cdn$/m],
   ['--cdn and --no-cdn', [...T, '--cdn', '--no-cdn'], '--cdn and --no-cdn ', CONFLICT('cdn')],
   // The flag order does not matter: the rule is checked with every flag known.

@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { execa, type Options } from 'execa';
 import { parseCfnTemplate, type CfnTemplate } from './cfn-yaml.js';
 import { BASE_FLAGS, expectedAnswers, type ExpectedAnswers, type Variant } from './variants.js';
@@ -374,5 +375,14 @@ async function checkArtefact(dir: string, t: CfnTemplate): Promise<void> {
   ]);
   if (!builtIcon.equals(sourceIcon)) {
     throw new Error(`${path.relative(dir, built)}/${icon} is not src/${icon} byte for byte (${builtIcon.length} vs ${sourceIcon.length} bytes)`);
+  }
+  // The copies compressed at build time, which the function serves as they are: the same bytes.
+  const plotly = 'plotly/package_data/plotly.min.js';
+  const original = await fs.readFile(path.join(built, plotly));
+  for (const [suffix, decode] of [['.br', brotliDecompressSync], ['.gz', gunzipSync]] as const) {
+    const stored = await fs.readFile(path.join(built, plotly + suffix)).catch(() => undefined);
+    if (!stored || !decode(stored).equals(original)) {
+      throw new Error(`${path.relative(dir, built)}/${plotly}${suffix} is missing or does not decompress to ${plotly}`);
+    }
   }
 }

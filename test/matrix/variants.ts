@@ -66,7 +66,7 @@ export const VARIANTS: readonly Variant[] = [
       '--timeout', '15'],
   },
   // CloudFront in front (--cdn): without a domain; with the domain on the distribution, its base
-  // path and Route 53 alias; and REST binary types that make the edge compress what the origin cannot.
+  // path and Route 53 alias; and on the domain root.
   { id: 'rest-cdn-py311', flags: ['--cdn', '--runtime', 'python3.11'] },
   {
     id: 'http-cdn-domain-basepath-hz-py311-x86',
@@ -75,7 +75,7 @@ export const VARIANTS: readonly Variant[] = [
   },
   {
     id: 'rest-cdn-domain-root-py313',
-    flags: ['--cdn', '--domain', 'edge.example.org', '--certificate-arn', CERT, '--binary-types', 'image/*,font/woff2'],
+    flags: ['--cdn', '--domain', 'edge.example.org', '--certificate-arn', CERT, '--stage', 'v2', '--memory', '2048'],
   },
 ];
 

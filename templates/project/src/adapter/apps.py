@@ -17,6 +17,8 @@ from dash import Dash
 
 from dashboard import create_app
 
+from .precompressed import serve_stored_encodings
+
 logger = logging.getLogger("handler")
 
 # apig-wsgi base64-encodes every content type it does not know as text. Without /etc/mime.types
@@ -54,6 +56,7 @@ def _entry_for(prefix: str) -> tuple[Dash, WsgiHandler]:
         if entry is None:
             logger.info("building the Dash app for prefix %s", prefix)
             app = create_app(prefix)
+            serve_stored_encodings(app)
             entry = (app, to_lambda_handler(app.server))
             _apps[prefix] = entry
             if len(_apps) > MAX_CACHED_APPS:
