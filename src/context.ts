@@ -29,6 +29,8 @@ export interface TemplateContext extends Answers {
   hasBasePath: boolean;
   /** false only for the HTTP API `$default` stage, whose URL has no stage segment. */
   hasStagePrefix: boolean;
+  /** The function has environment variables: the binary media types (REST), the custom domain. */
+  hasFunctionEnvironment: boolean;
   /** "3.13" for runtime "python3.13". */
   pythonVersion: string;
   /** ruff's target-version, e.g. "py313". */
@@ -47,6 +49,7 @@ export function templateContext(a: Answers): TemplateContext {
     hasHostedZone: a.hostedZoneId !== '',
     hasBasePath: a.basePath !== '',
     hasStagePrefix: a.stage !== '$default',
+    hasFunctionEnvironment: a.api === 'rest' || a.domain !== '',
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),
     samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),
