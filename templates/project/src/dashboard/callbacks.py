@@ -160,10 +160,9 @@ def clicked_country(click_data: Any) -> str | None:
     """The slug of the country a click on the scatter or the ranking chart landed on, if any.
 
     Click data comes from the browser: only a slug of a known country is returned."""
-    try:
-        custom = click_data["points"][0]["customdata"]
-    except (KeyError, IndexError, TypeError):
-        return None
+    points = click_data.get("points") if isinstance(click_data, dict) else None
+    point = points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
+    custom = point.get("customdata")
     slug = custom[-1] if isinstance(custom, list) and custom else custom
     return slug if isinstance(slug, str) and slug in data.countries() else None
 
