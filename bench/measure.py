@@ -59,7 +59,15 @@ def capture_events(project: Path) -> dict[str, Any]:
     them, built by the project's own LocalGateway (the handler is swapped for a recorder)."""
     use_project(project)
     import handler
-    from page_load import BROWSER_ACCEPT_ENCODING, decoded_body, get, initial_callbacks, post_json
+    from page_load import (
+        BROWSER_ACCEPT_ENCODING,
+        decoded_body,
+        get,
+        initial_callbacks,
+        post_json,
+        routed_page,
+        routing_callback,
+    )
     from tools.apigateway import LocalGateway
     from tools.stack_config import stack_config
 
@@ -74,10 +82,14 @@ def capture_events(project: Path) -> dict[str, Any]:
     get(gateway, prefix, "text/html,application/xhtml+xml,*/*;q=0.8", BROWSER_ACCEPT_ENCODING)
     layout = get(gateway, prefix + "_dash-layout", "application/json", BROWSER_ACCEPT_ENCODING)
     dependencies = get(gateway, prefix + "_dash-dependencies", "application/json", BROWSER_ACCEPT_ENCODING)
-    bodies = initial_callbacks(json.loads(decoded_body(layout)), json.loads(decoded_body(dependencies)))
+    shell, deps = json.loads(decoded_body(layout)), json.loads(decoded_body(dependencies))
+    # Dash Pages: the router's callback answers with the overview page, whose callbacks follow.
+    routed = post_json(gateway, prefix + "_dash-update-component", routing_callback(deps, prefix), BROWSER_ACCEPT_ENCODING)
+    content, _title = routed_page(routed)
+    bodies = initial_callbacks([shell, content], deps, added=content)
     charts = max(bodies, key=lambda b: b["output"].count("..."))  # the one with the most outputs: the charts
     post_json(gateway, prefix + "_dash-update-component", charts, BROWSER_ACCEPT_ENCODING)
-    index, layout_event, _, callback_event = events
+    index, layout_event, _, _router, callback_event = events
     return {"index": index, "layout": layout_event, "callback": callback_event, "prefix": prefix}
 
 
