@@ -62,8 +62,10 @@ class LocalGateway:
         custom_domain: bool = False,
         base_path: str | None = None,
         scheme: str = "https",
+        stage_variables: dict[str, str] | None = None,
     ) -> None:
         self.config = config
+        self.stage_variables = stage_variables or None  # the stage's Variables / StageVariables
         self.lambda_handler = lambda_handler
         self.custom_domain = custom_domain
         self.base_path = (base_path if base_path is not None else config.base_path or "").strip("/")
@@ -132,7 +134,7 @@ class LocalGateway:
             "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
             "multiValueQueryStringParameters": multi_query or None,
             "pathParameters": path_parameters,
-            "stageVariables": None,
+            "stageVariables": self.stage_variables,
             "requestContext": {
                 "resourcePath": resource,
                 "httpMethod": method,
@@ -187,6 +189,8 @@ class LocalGateway:
         }
         if cookies:
             event["cookies"] = cookies
+        if self.stage_variables:
+            event["stageVariables"] = self.stage_variables
         if query:
             event["queryStringParameters"] = {k: v for k, v in parse_qsl(query, keep_blank_values=True)}
         if path_parameters:

@@ -15,6 +15,7 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tools.apigateway import LocalGateway
+from tools.local_sign_in import configure
 from tools.stack_config import stack_config
 
 
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     config = stack_config()
     # Like `sam local`: the function sees the environment variables template.yaml gives it.
     os.environ.update(config.string_environment())
+    sign_in = configure()  # on only against a provider you name (tools/local_sign_in.py)
     from handler import lambda_handler  # after the environment is set, as on Lambda
 
     gateway = LocalGateway(
@@ -76,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     host, port = server.server_address[:2]
     print(f"Serving the Lambda handler like API Gateway ({config.api.upper()} API) at", flush=True)
     print(f"  http://{host}:{port}{gateway.prefix}", flush=True)
+    print(sign_in, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
