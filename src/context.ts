@@ -32,6 +32,8 @@ export interface TemplateContext extends Answers {
   hasBasePath: boolean;
   /** false only for the HTTP API `$default` stage, whose URL has no stage segment. */
   hasStagePrefix: boolean;
+  /** The function has environment variables: binary media types (REST), custom domain, sign-in. */
+  hasFunctionEnvironment: boolean;
   /** "3.13" for runtime "python3.13". */
   pythonVersion: string;
   /** ruff's target-version, e.g. "py313". */
@@ -42,8 +44,6 @@ export interface TemplateContext extends Answers {
   hasCognito: boolean;
   /** --auth ip: a resource policy on the REST API lets only `allowIp` in. */
   hasIpAllowList: boolean;
-  /** The function has environment variables (REST: binary media types; sign-in: the user pool). */
-  hasFunctionEnvironment: boolean;
   /**
    * With sign-in: each door's URL up to and including its prefix, as a CloudFormation !Sub string
    * (`${DashApi}` is the API id): the app client's callback and sign-out URLs are built from these.
@@ -67,12 +67,12 @@ export function templateContext(a: Answers): TemplateContext {
     hasHostedZone: a.hostedZoneId !== '',
     hasBasePath: a.basePath !== '',
     hasStagePrefix: a.stage !== '$default',
+    hasFunctionEnvironment: a.api === 'rest' || a.domain !== '' || a.auth === 'cognito',
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),
     samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),
     hasCognito: a.auth === 'cognito',
     hasIpAllowList: a.auth === 'ip',
-    hasFunctionEnvironment: a.api === 'rest' || a.auth === 'cognito',
     signInDoors: doors,
     mainDoor: doors[doors.length - 1],
   };

@@ -312,6 +312,11 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
     const route53 = resolve(domain.Route53) as Record<string, unknown> | undefined;
     compare('Domain.Route53.HostedZoneId', route53?.HostedZoneId, want.hostedZoneId || undefined);
   }
+  // The function is told its custom domain and base path (src/adapter/doors.py), and nothing when
+  // there is none: a stale variable would give the wrong prefix to requests through that domain.
+  const variables = ((fn.Environment as Record<string, unknown> | undefined)?.Variables ?? {}) as Record<string, unknown>;
+  compare('Function DASH_CUSTOM_DOMAIN', variables.DASH_CUSTOM_DOMAIN, want.domain || undefined);
+  compare('Function DASH_BASE_PATH', variables.DASH_BASE_PATH, want.domain ? want.basePath : undefined);
 
   // --auth: a user pool and an app client exactly with cognito; a resource policy exactly with ip,
   // denying every network but the listed ones.

@@ -54,6 +54,8 @@ describe('rendered values check', () => {
       `Domain.CertificateArn: expected "${want.certificateArn}", template.yaml has "arn:aws:acm:eu-west-1:123456789012:certificate/x"`,
       'Domain.BasePath: expected ["sales.v2"], template.yaml has undefined',
       'Domain.Route53.HostedZoneId: expected "Z2ABCDEF123", template.yaml has undefined',
+      'Function DASH_CUSTOM_DOMAIN: expected "bi.example.net", template.yaml has "other.example.com"',
+      'Function DASH_BASE_PATH: expected "sales.v2", template.yaml has ""',
     ]);
   });
 
@@ -80,10 +82,14 @@ describe('rendered values check', () => {
     const withDomain = byId('http-domain-root-py311');
     expect(renderedValueMismatches(renderTemplate({ ...withDomain, domain: '', certificateArn: '' }), withDomain)).toEqual([
       'AWS::Serverless::HttpApi.Domain: expected dash.example.io, template.yaml has none',
+      'Function DASH_CUSTOM_DOMAIN: expected "dash.example.io", template.yaml has undefined',
+      'Function DASH_BASE_PATH: expected "", template.yaml has undefined',
     ]);
     const noDomain = byId('http-default-py312');
     expect(renderedValueMismatches(renderTemplate(withDomain), { ...noDomain, stage: '$default', memory: 2048, runtime: 'python3.11' })).toEqual([
       expect.stringMatching(/^AWS::Serverless::HttpApi\.Domain: expected undefined, template\.yaml has \{"DomainName":"dash\.example\.io"/),
+      'Function DASH_CUSTOM_DOMAIN: expected undefined, template.yaml has "dash.example.io"',
+      'Function DASH_BASE_PATH: expected undefined, template.yaml has ""',
     ]);
     expect(() => renderedValueMismatches(renderTemplate(noDomain), { ...noDomain, api: 'rest' })).toThrow(
       'expected exactly one AWS::Serverless::Api in template.yaml, found 0',

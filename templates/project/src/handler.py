@@ -27,9 +27,9 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     https = events.header(event, "x-forwarded-proto") == "https"
     try:
         event = events.complete_event(event)
-        prefix, event = doors.split_prefix(event)
+        door, event = doors.enter(event)
         event = responses.limit_gzip_to_binary_requests(event)
-        response = apps.handler_for(prefix)(event, context)
+        response = apps.handler_for(door.prefix)(event, context)
         return responses.enforce_size_limit(response, https=https)
     except events.UnservableEvent as error:
         level = logging.ERROR if error.status >= 500 else logging.WARNING

@@ -10,9 +10,7 @@ from tools.stack_graph import transformed
 
 RESOURCES = load_template()["Resources"]
 HAS_COGNITO = "DashUserPool" in RESOURCES
-HAS_IP_LIST = bool(
-    (RESOURCES["DashApi"]["Properties"].get("Auth") or {}).get("ResourcePolicy")
-)
+HAS_IP_LIST = bool((RESOURCES["DashApi"]["Properties"].get("Auth") or {}).get("ResourcePolicy"))
 
 
 def _sub(value: object) -> str:
@@ -20,12 +18,8 @@ def _sub(value: object) -> str:
 
 
 def test_sign_in_is_in_the_stack_exactly_when_asked_for() -> None:
-    environment = (
-        RESOURCES["DashFunction"]["Properties"].get("Environment") or {}
-    ).get("Variables") or {}
-    cognito = {
-        name for name, r in RESOURCES.items() if r["Type"].startswith("AWS::Cognito::")
-    }
+    environment = (RESOURCES["DashFunction"]["Properties"].get("Environment") or {}).get("Variables") or {}
+    cognito = {name for name, r in RESOURCES.items() if r["Type"].startswith("AWS::Cognito::")}
 
     if HAS_COGNITO:
         assert cognito == {
@@ -49,13 +43,8 @@ if HAS_COGNITO:
 
         assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
         assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
-        assert pool["MfaConfiguration"] in ("OPTIONAL", "ON") and pool[
-            "EnabledMfas"
-        ] == ["SOFTWARE_TOKEN_MFA"]
-        assert (
-            client["AllowedOAuthFlows"] == ["code"]
-            and client["GenerateSecret"] is False
-        )
+        assert pool["MfaConfiguration"] in ("OPTIONAL", "ON") and pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+        assert client["AllowedOAuthFlows"] == ["code"] and client["GenerateSecret"] is False
         assert "openid" in client["AllowedOAuthScopes"]
 
     def test_the_app_client_knows_every_door(config: StackConfig) -> None:
@@ -63,9 +52,7 @@ if HAS_COGNITO:
         callbacks = [_sub(u) for u in client["CallbackURLs"]]
         sign_outs = [_sub(u) for u in client["LogoutURLs"]]
         stage = "" if config.stage == "$default" else f"{config.stage}/"
-        doors = [
-            f"https://${{DashApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{stage}"
-        ]
+        doors = [f"https://${{DashApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{stage}"]
         if config.domain:
             doors.append(f"https://{config.domain}{config.domain_prefix}")
 
@@ -74,20 +61,11 @@ if HAS_COGNITO:
 
     def test_the_function_gets_the_client_id_from_the_stage() -> None:
         api = transformed(load_template())["Resources"]
-        stages = [
-            r
-            for r in api.values()
-            if r["Type"] in ("AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage")
-        ]
-        variables = [
-            s["Properties"].get("Variables") or s["Properties"].get("StageVariables")
-            for s in stages
-        ]
+        stages = [r for r in api.values() if r["Type"] in ("AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage")]
+        variables = [s["Properties"].get("Variables") or s["Properties"].get("StageVariables") for s in stages]
 
         assert variables == [{"authClientId": {"Ref": "DashUserPoolClient"}}]
-        environment = RESOURCES["DashFunction"]["Properties"]["Environment"][
-            "Variables"
-        ]
+        environment = RESOURCES["DashFunction"]["Properties"]["Environment"]["Variables"]
         assert environment["DASH_AUTH"] == "cognito"
         assert "DashUserPoolClient" not in repr(environment)
 
@@ -97,26 +75,17 @@ if HAS_IP_LIST:
     def test_the_policy_denies_every_other_network_and_a_new_list_redeploys() -> None:
         template = load_template()
         body = _body(template)
-        deny = next(
-            s
-            for s in body["x-amazon-apigateway-policy"]["Statement"]
-            if s["Effect"] == "Deny"
-        )
+        deny = next(s for s in body["x-amazon-apigateway-policy"]["Statement"] if s["Effect"] == "Deny")
         allowed = deny["Condition"]["NotIpAddress"]["aws:SourceIp"]
 
-        assert (
-            deny["Action"] == "execute-api:Invoke"
-            and deny["Resource"] == "execute-api:/*"
-        )
+        assert deny["Action"] == "execute-api:Invoke" and deny["Resource"] == "execute-api:/*"
         assert allowed and all("/" in cidr for cidr in allowed)
         # README: edit the list and deploy. The deployment's name changes with it, so the stage gets it.
         changed = copy.deepcopy(template)
-        statements = changed["Resources"]["DashApi"]["Properties"]["Auth"][
-            "ResourcePolicy"
-        ]["CustomStatements"]
-        next(s for s in statements if s["Effect"] == "Deny")["Condition"][
-            "NotIpAddress"
-        ]["aws:SourceIp"] = ["192.0.2.0/24"]
+        statements = changed["Resources"]["DashApi"]["Properties"]["Auth"]["ResourcePolicy"]["CustomStatements"]
+        next(s for s in statements if s["Effect"] == "Deny")["Condition"]["NotIpAddress"]["aws:SourceIp"] = [
+            "192.0.2.0/24"
+        ]
         assert _deployment(template) != _deployment(changed)
 
 
@@ -125,8 +94,4 @@ def _body(template: dict) -> dict:
 
 
 def _deployment(template: dict) -> str:
-    return next(
-        k
-        for k, r in transformed(template)["Resources"].items()
-        if r["Type"] == "AWS::ApiGateway::Deployment"
-    )
+    return next(k for k, r in transformed(template)["Resources"].items() if r["Type"] == "AWS::ApiGateway::Deployment")

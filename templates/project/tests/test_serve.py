@@ -14,6 +14,7 @@ import pytest
 from page_load import AGE_CALLBACK, parse_page
 
 from dashboard import ASSETS_DIR
+from tools.apigateway import READINGS
 from tools.stack_config import PROJECT_DIR
 
 
@@ -87,13 +88,42 @@ def test_paths_outside_the_stage_are_refused_like_api_gateway(config) -> None:
         process.wait(timeout=10)
 
 
-def test_base_path_needs_custom_domain() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.serve", "--base-path", "reports"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
+def refused_serve(*args: str) -> subprocess.CompletedProcess:
+    """tools/serve.py with flags it must refuse: its exit status and message."""
+    return subprocess.run(
+        [sys.executable, "-m", "tools.serve", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60
     )
+
+
+def test_base_path_needs_custom_domain() -> None:
+    result = refused_serve("--base-path", "reports")
     assert result.returncode == 2
     assert "--base-path needs --custom-domain" in result.stderr
+
+
+@pytest.mark.parametrize("reading", READINGS)
+def test_serve_domain_under_each_reading(reading: str, config) -> None:
+    """`make serve-domain READING=...`: an HTTP API's custom domain with rawPath as each report has
+    it, and the dashboard works; a REST API has one documented shape and refuses the flag."""
+    if config.api == "rest" and reading != "key":
+        result = refused_serve("--custom-domain", "--reading", reading)
+        assert result.returncode == 2
+        assert "--reading is for HTTP APIs" in result.stderr
+        return
+    process, url = start_serve("--custom-domain", "--base-path", "board", "--reading", reading)
+    try:
+        origin, prefix = re.match(r"(http://[^/]+)(/.*)", url).groups()
+        assert prefix == "/board/"
+        status, _, html = fetch(url, headers={"Accept": "text/html"})
+        page = parse_page(html)
+        assert status == 200
+        assert page.config["requests_pathname_prefix"] == "/board/"
+        status, _, icon = fetch(origin + page.icons[0], headers={"Accept": "image/avif,image/*,*/*;q=0.8"})
+        assert icon == (ASSETS_DIR / "favicon.ico").read_bytes()
+        status, _, answer = fetch(
+            url + "_dash-update-component", json.dumps(AGE_CALLBACK).encode(), {"Content-Type": "application/json"}
+        )
+        assert "days young" in json.loads(answer)["response"]["age"]["children"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

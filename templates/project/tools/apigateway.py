@@ -3,7 +3,8 @@
 It does what matters to a Dash app and no more:
 - builds the event API Gateway would send (REST payload 1.0 or HTTP API payload 2.0), with the
   stage in the URL on the execute-api host, or no stage (and an optional base path) on a custom
-  domain, exactly where API Gateway puts them;
+  domain, exactly where API Gateway puts them; for an HTTP API behind a custom domain, where
+  reports disagree on what rawPath holds, in the reading you pick (READINGS);
 - base64-encodes request bodies of the REST API's binary media types;
 - refuses a Lambda response larger than 6,291,456 bytes of JSON with a 502, like Lambda does;
 - decodes base64 response bodies when API Gateway would (REST: the request's first Accept type
@@ -33,6 +34,10 @@ from adapter.responses import LAMBDA_RESPONSE_LIMIT, accepts_binary  # noqa: E40
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 EXECUTE_API_HOST = "abcdef1234.execute-api.us-east-1.amazonaws.com"
+# What an HTTP API's rawPath holds behind a custom domain, as reported (src/adapter/doors.py):
+# "key": the API mapping key, like a named stage (https://dash.example.com/board/x -> /board/x);
+# "none": neither key nor stage (/x); "stage": the stage name and never the key (/live/x).
+READINGS = ("key", "none", "stage")
 # A name, not a tuple in the except clause: ruff format for py314 would write that as
 # `except TypeError, ValueError:`, which older Pythons cannot parse.
 NOT_JSON = (TypeError, ValueError)
@@ -61,14 +66,20 @@ class LocalGateway:
         *,
         custom_domain: bool = False,
         base_path: str | None = None,
+        reading: str = "key",
         scheme: str = "https",
         stage_variables: dict[str, str] | None = None,
     ) -> None:
+        if reading not in READINGS:
+            raise ValueError(f"reading must be one of {', '.join(READINGS)}, not {reading!r}")
+        if reading != "key" and not (custom_domain and config.api == "http"):
+            raise ValueError("a reading is for an HTTP API behind a custom domain")
         self.config = config
         self.stage_variables = stage_variables or None  # the stage's Variables / StageVariables
         self.lambda_handler = lambda_handler
         self.custom_domain = custom_domain
         self.base_path = (base_path if base_path is not None else config.base_path or "").strip("/")
+        self.reading = reading
         self.scheme = scheme
         self.host = (config.domain or "dash.example.com") if custom_domain else EXECUTE_API_HOST
 
@@ -78,6 +89,13 @@ class LocalGateway:
         if self.custom_domain:
             return f"/{self.base_path}/" if self.base_path else "/"
         return self.config.stage_prefix
+
+    def domain_environment(self) -> dict[str, str]:
+        """What a stack with this custom domain tells the function (template.yaml's
+        DASH_CUSTOM_DOMAIN and DASH_BASE_PATH)."""
+        if not self.custom_domain:
+            return {}
+        return {"DASH_CUSTOM_DOMAIN": self.host, "DASH_BASE_PATH": self.base_path}
 
     def request(
         self,
@@ -164,10 +182,14 @@ class LocalGateway:
         joined.setdefault("x-forwarded-proto", self.scheme)
         joined.setdefault("x-forwarded-for", source_ip)
         route_key = f"ANY {resource}"
+        if self.reading == "none":
+            path = below
+        elif self.reading == "stage":
+            path = f"/{self.config.stage}{below}"
         event: dict[str, Any] = {
             "version": "2.0",
             "routeKey": route_key,
-            "rawPath": path,  # named stage, base path or mapping key included
+            "rawPath": path,  # named stage or mapping key included (or as the reading has it)
             "rawQueryString": query,
             "headers": joined,
             "requestContext": {

@@ -1,10 +1,16 @@
 """`make serve`: the real Lambda handler behind a local stand-in for API Gateway.
 
-    python -m tools.serve [--port 3000] [--host 127.0.0.1] [--custom-domain [--base-path reports]]
+    python -m tools.serve [--port 3000] [--host 127.0.0.1]
+                          [--custom-domain [--base-path reports] [--reading key|none|stage]]
 
 Unlike `make dev`, every request goes through handler.lambda_handler as an API Gateway event built
 from template.yaml (stage prefix, binary media types, the 6 MB response limit), so what works here
 works behind API Gateway. `sam local start-api` does the same with Docker; this needs none.
+
+With --custom-domain the function is told the domain and base path it serves (DASH_CUSTOM_DOMAIN,
+DASH_BASE_PATH), as the stack tells it when template.yaml has that domain. --reading picks what an
+HTTP API writes into rawPath behind a custom domain (reports disagree): the mapping key ("key"),
+nothing ("none") or the stage ("stage"); the dashboard must work under each.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import os
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tools.apigateway import LocalGateway
+from tools.apigateway import READINGS, LocalGateway
 from tools.local_sign_in import configure
 from tools.stack_config import stack_config
 
@@ -57,11 +63,21 @@ def main(argv: list[str] | None = None) -> None:
         "--base-path",
         help="with --custom-domain: the base-path mapping (default: the one in template.yaml, if any)",
     )
+    parser.add_argument(
+        "--reading",
+        choices=READINGS,
+        help="with --custom-domain, HTTP API only: what rawPath holds, the mapping key (default), "
+        "nothing, or the stage",
+    )
     args = parser.parse_args(argv)
     if args.base_path is not None and not args.custom_domain:
         parser.error("--base-path needs --custom-domain (the execute-api URL has a stage, not a base path)")
+    if args.reading is not None and not args.custom_domain:
+        parser.error("--reading needs --custom-domain (it is what a custom domain writes into rawPath)")
 
     config = stack_config()
+    if args.reading not in (None, "key") and config.api != "http":
+        parser.error("--reading is for HTTP APIs: a REST API's custom domain keeps the base path in the path")
     # Like `sam local`: the function sees the environment variables template.yaml gives it.
     os.environ.update(config.string_environment())
     sign_in = configure()  # on only against a provider you name (tools/local_sign_in.py)
@@ -72,12 +88,19 @@ def main(argv: list[str] | None = None) -> None:
         lambda_handler,
         custom_domain=args.custom_domain,
         base_path=args.base_path,
+        reading=args.reading or "key",
         scheme="http",
     )
+    if args.custom_domain:
+        # As the stack tells the function about its domain (template.yaml, DashFunction.Environment).
+        os.environ.update(gateway.domain_environment())
     server = make_server(gateway, args.host, args.port)
     host, port = server.server_address[:2]
     print(f"Serving the Lambda handler like API Gateway ({config.api.upper()} API) at", flush=True)
     print(f"  http://{host}:{port}{gateway.prefix}", flush=True)
+    if args.custom_domain:
+        reading = f", rawPath reading {gateway.reading!r}" if config.api == "http" else ""
+        print(f"  (as the custom domain {gateway.host}{reading})", flush=True)
     print(sign_in, flush=True)
     try:
         server.serve_forever()
