@@ -153,6 +153,18 @@ cdn.push(
     '--binary-types image/*,font/woff2: ',
     /with --cdn, binary media types must include \*\/\*: CloudFront asks for the files it caches without the browser's Accept header/,
   ],
+  [
+    '--cdn with --auth cognito',
+    [...T, '--cdn', '--auth', 'cognito'],
+    '--auth cognito: ',
+    /--auth cognito does not work behind --cdn yet: sign-in needs the host name the viewer used/,
+  ],
+  [
+    '--cdn with --auth ip',
+    [...T, '--cdn', '--auth', 'ip', '--allow-ip', '10.0.0.0/8'],
+    '--auth ip: ',
+    /--auth ip does not work behind --cdn: the API sees CloudFront's addresses, not the viewers'/,
+  ],
   ['--cdn given a value', [...T, '--cdn=yes'], '--cdn takes no value: ', /give --cdn or --no-cdn$/m],
   ['--cdn and --no-cdn', [...T, '--cdn', '--no-cdn'], '--cdn and --no-cdn ', CONFLICT('cdn')],
   // The flag order does not matter: the rule is checked with every flag known.
@@ -224,6 +236,32 @@ binaryTypes.push([
   '--binary-types */*: ',
   /HTTP APIs pass binary bodies by default; --binary-types applies to --api rest only$/m,
 ]);
+
+// --auth and --allow-ip (DESIGN.md section 8).
+const CIDR = /is not a network in CIDR notation: an IPv4 or IPv6 address, \/ and a prefix length/;
+const auth: Case[] = [
+  ...['Cognito', 'iam', 'password', ''].map((v): Case => [`auth ${show(v)}`, [...T, '--auth', v], `--auth ${show(v)}: `, ONE_OF('none, cognito, ip')]),
+  ['--auth ip with an HTTP API', [...T, '--api', 'http', '--auth', 'ip', '--allow-ip', '203.0.113.0/24'], '--auth ip: ', /--auth ip needs a REST API \(--api rest\): it is a resource policy, and HTTP APIs have none$/m],
+  ['--allow-ip without --auth', [...T, '--allow-ip', '203.0.113.0/24'], '--allow-ip 203.0.113.0/24: ', /applies only with --auth ip \(the networks allowed in\)$/m],
+  ['--allow-ip with --auth cognito', [...T, '--auth', 'cognito', '--allow-ip', '203.0.113.0/24'], '--allow-ip 203.0.113.0/24: ', /applies only with --auth ip/],
+  ['--auth ip without --allow-ip', [...T, '--auth', 'ip'], 'missing --allow-ip: ', /--auth ip needs the networks allowed in: comma-separated CIDRs.*\(it has no default, and stdin is not a terminal to ask\)$/m],
+  ...([
+    ['host bits set', '10.0.0.1/8', /10\.0\.0\.1\/8 has host bits set: the network is 10\.0\.0\.0\/8 \(write that, or \/32 for the single address\)$/m],
+    ['IPv6 host bits set', '2001:db8::1/32', /has host bits set: the network is 2001:db8::\/32/],
+    ['every IPv4 address', '0.0.0.0/0', /0\.0\.0\.0\/0 lets every address in: that is --auth none, not a network to allow$/m],
+    ['every IPv6 address', '::/0', /::\/0 lets every address in/],
+    ['every address, among others', '203.0.113.0/24,::/0', /::\/0 lets every address in/],
+    ['no prefix length', '203.0.113.7', CIDR],
+    ['prefix too long', '203.0.113.0/33', CIDR],
+    ['IPv6 prefix too long', '2001:db8::/129', CIDR],
+    ['short IPv4 form', '10.1/16', CIDR],
+    ['octal IPv4', '010.0.0.0/8', CIDR],
+    ['a hostname', 'office.example.com/32', CIDR],
+    ['an empty item', '203.0.113.0/24,,198.51.100.0/24', CIDR],
+    ['a zone id', 'fe80::%eth0/64', CIDR],
+    ['empty', '', /--auth ip needs the networks allowed in/],
+  ] as const).map(([what, v, rule]): Case => [`allow-ip ${what}`, [...T, '--auth', 'ip', '--allow-ip', v], `--allow-ip ${show(v)}: `, rule]),
+];
 
 const choices: Case[] = [
   ...['REST', 'websocket', '', 'http '].map((v): Case => [`api ${show(v)}`, [...T, '--api', v], `--api ${show(v)}: `, ONE_OF('rest, http')]),
@@ -303,6 +341,7 @@ const CORPUS: Case[] = [
   ...hostedZoneId,
   ...basePath,
   ...binaryTypes,
+  ...auth,
   ...choices,
   ...projectDir,
   ...flags,

@@ -31,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
 from tools.apigateway import READINGS, GatewayResponse, LocalGateway
+from tools.local_sign_in import configure
 from tools.stack_config import stack_config
 
 
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--reading is for HTTP APIs: a REST API's custom domain keeps the base path in the path")
     # Like `sam local`: the function sees the environment variables template.yaml gives it.
     os.environ.update(config.string_environment())
+    sign_in = configure()  # on only against a provider you name (tools/local_sign_in.py)
     from handler import lambda_handler  # after the environment is set, as on Lambda
 
     gateway = LocalGateway(
@@ -151,6 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.custom_domain:
         reading = f", rawPath reading {gateway.reading!r}" if config.api == "http" else ""
         print(f"  (as the custom domain {gateway.host}{reading})", flush=True)
+    print(sign_in, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -165,6 +168,7 @@ def serve_cdn(host: str, port: int, http_port: int) -> None:
     # As deployed: the function and the distribution know the same secret (here a fresh one).
     secret = secrets.token_urlsafe(48)
     os.environ["DASH_ORIGIN_SECRET"] = secret
+    sign_in = configure()  # as for `make serve`
     from tools.cloudfront import distribution_for
 
     cloudfront = distribution_for(config, secret)
@@ -177,6 +181,7 @@ def serve_cdn(host: str, port: int, http_port: int) -> None:
     print(f"  http://{host}:{http_server.server_address[1]}{cloudfront.prefix}   (http://: redirected)", flush=True)
     print("Open it in two browser windows (the second private): the second page load calls the", flush=True)
     print("function only for the page, its layout, dependencies and callbacks.", flush=True)
+    print(sign_in, flush=True)
     threading.Thread(target=http_server.serve_forever, daemon=True).start()
     try:
         https_server.serve_forever()

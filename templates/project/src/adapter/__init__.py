@@ -7,6 +7,7 @@ your dashboard lives in src/dashboard/.
     apps       one Dash app per prefix, built on first use and cached for the container's life
     precompressed  Dash's scripts and assets as compressed at build time (brotli 11, gzip 9)
     responses  binary bodies, the 6 MB limit, and the handler's own plain answers
+    auth       sign-in (--auth cognito): only a verified session reaches the app
 
 handler.py ties them together.
 """
