@@ -4,6 +4,7 @@ as stored (src/adapter/precompressed.py) for the encoding the client accepts, wi
 from __future__ import annotations
 
 import base64
+import dataclasses
 import gzip
 from pathlib import Path
 
@@ -64,7 +65,9 @@ def app_with_assets(folder: Path) -> Dash:
 
 @pytest.fixture
 def asset_gateway(built_assets: Path, config: StackConfig) -> LocalGateway:
-    config = StackConfig(config.api, config.stage, ("*/*",), None, None, {})
+    # apig-wsgi straight on the app, no adapter to take a prefix out of the path: a REST event,
+    # whose path has no stage in it.
+    config = dataclasses.replace(config, api="rest", binary_media_types=("*/*",), domain=None, base_path=None)
     return LocalGateway(config, to_lambda_handler(app_with_assets(built_assets).server))
 
 
