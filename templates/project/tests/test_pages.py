@@ -14,7 +14,6 @@ from typing import Any
 import dash
 import pytest
 from page_load import decoded_body, get, parse_page, post_json, routed_page, routing_callback
-from test_auth import PAGE_ACCEPT, Browser, door, location, provider, provider_server, sign_in  # noqa: F401 (fixtures)
 from plotly.utils import PlotlyJSONEncoder
 
 import handler
@@ -216,19 +215,3 @@ def test_an_app_built_in_another_thread_has_its_pages(config) -> None:
         assert built[0].get_relative_path("/countries") == "/threaded/countries"
     gw = LocalGateway(config, handler.lambda_handler, custom_domain=True, base_path="threaded")
     assert _route(gw, gw.prefix + f"country/{COUNTRY}")[1] == f"Sweden · {pages.TITLE}"
-
-
-def test_a_deep_link_to_a_page_survives_the_sign_in(door: LocalGateway, provider) -> None:
-    """With sign-in on, a signed-out deep link comes back to its page after the login, and routes."""
-    browser = Browser(door)
-    target = f"{door.prefix}country/{COUNTRY}"
-    assert location(sign_in(browser, provider, target)) == target
-
-    page = browser.request("GET", target, PAGE_ACCEPT)
-    assert page.status == 200
-    assert parse_page(decoded_body(page)).config["requests_pathname_prefix"] == door.prefix
-    deps = json.loads(decoded_body(browser.request("GET", door.prefix + "_dash-dependencies", "application/json")))
-    body = json.dumps(routing_callback(deps, target)).encode()
-    content, title = routed_page(browser.request("POST", door.prefix + "_dash-update-component", "application/json", body))
-    assert title == f"Sweden · {pages.TITLE}"
-    assert [link for link in _links(content) if not link.startswith(door.prefix)] == []
