@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { execa, type Options } from 'execa';
 import { parseCfnTemplate, type CfnTemplate } from './cfn-yaml.js';
 import { BASE_FLAGS, expectedAnswers, type ExpectedAnswers, type Variant } from './variants.js';
@@ -298,6 +299,15 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
   }
 
   const domain = resolve(api.Domain) as Record<string, unknown> | undefined;
+  const distributions = Object.values(t.Resources).filter((r) => r.Type === 'AWS::CloudFront::Distribution');
+  if (!want.cdn) {
+    compare('AWS::CloudFront::Distribution count', distributions.length, 0);
+  } else {
+    mismatchesOfDistribution(t, want, distributions, compare, mismatches);
+    // The distribution has the domain; the API has none of its own.
+    compare(`${apiType}.Domain`, domain, undefined);
+    return mismatches;
+  }
   if (want.domain === '') {
     compare(`${apiType}.Domain`, domain, undefined);
   } else if (!domain) {
@@ -336,6 +346,33 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
   return mismatches;
 }
 
+type Compare = (what: string, actual: unknown, expected: unknown) => void;
+
+/** --cdn: one distribution, with the domain, certificate, base path and Route 53 alias asked for. */
+function mismatchesOfDistribution(
+  t: CfnTemplate,
+  want: ExpectedAnswers,
+  distributions: { Properties?: Record<string, unknown> }[],
+  compare: Compare,
+  mismatches: string[],
+): void {
+  if (distributions.length !== 1) {
+    mismatches.push(`AWS::CloudFront::Distribution: expected 1 (--cdn), template.yaml has ${distributions.length}`);
+    return;
+  }
+  const config = (distributions[0].Properties?.DistributionConfig ?? {}) as Record<string, any>;
+  compare('Distribution.Aliases', config.Aliases, want.domain ? [want.domain] : undefined);
+  compare('Distribution.ViewerCertificate.AcmCertificateArn', config.ViewerCertificate?.AcmCertificateArn, want.certificateArn || undefined);
+  const headers = Object.fromEntries(
+    ((config.Origins?.[0]?.OriginCustomHeaders ?? []) as { HeaderName: string; HeaderValue: unknown }[]).map((h) => [h.HeaderName, h.HeaderValue]),
+  );
+  compare('Distribution origin header X-Dash-Viewer-Prefix', headers['X-Dash-Viewer-Prefix'], want.basePath ? `/${want.basePath}/` : '/');
+  compare('Distribution.HttpVersion', config.HttpVersion, 'http2and3');
+  compare('Distribution.DefaultCacheBehavior.ViewerProtocolPolicy', config.DefaultCacheBehavior?.ViewerProtocolPolicy, 'redirect-to-https');
+  const records = Object.values(t.Resources).filter((r) => r.Type === 'AWS::Route53::RecordSetGroup');
+  compare('Route53 RecordSetGroup.HostedZoneId', records[0]?.Properties?.HostedZoneId, want.hostedZoneId || undefined);
+}
+
 /** The built function holds the handler, the dashboard package, its dependencies and the icon's bytes. */
 async function checkArtefact(dir: string, t: CfnTemplate): Promise<void> {
   const [functionId] = onlyResource(t, 'AWS::Serverless::Function');
@@ -354,5 +391,14 @@ async function checkArtefact(dir: string, t: CfnTemplate): Promise<void> {
   ]);
   if (!builtIcon.equals(sourceIcon)) {
     throw new Error(`${path.relative(dir, built)}/${icon} is not src/${icon} byte for byte (${builtIcon.length} vs ${sourceIcon.length} bytes)`);
+  }
+  // The copies compressed at build time, which the function serves as they are: the same bytes.
+  const plotly = 'plotly/package_data/plotly.min.js';
+  const original = await fs.readFile(path.join(built, plotly));
+  for (const [suffix, decode] of [['.br', brotliDecompressSync], ['.gz', gunzipSync]] as const) {
+    const stored = await fs.readFile(path.join(built, plotly + suffix)).catch(() => undefined);
+    if (!stored || !decode(stored).equals(original)) {
+      throw new Error(`${path.relative(dir, built)}/${plotly}${suffix} is missing or does not decompress to ${plotly}`);
+    }
   }
 }

@@ -65,6 +65,18 @@ export const VARIANTS: readonly Variant[] = [
       '--hosted-zone-id', 'Z9XYZ', '--base-path', 'kpi', '--stage', 'staging_2', '--arch', 'x86_64',
       '--timeout', '15'],
   },
+  // CloudFront in front (--cdn): without a domain; with the domain on the distribution, its base
+  // path and Route 53 alias; and on the domain root.
+  { id: 'rest-cdn-py311', flags: ['--cdn', '--runtime', 'python3.11'] },
+  {
+    id: 'http-cdn-domain-basepath-hz-py311-x86',
+    flags: ['--api', 'http', '--cdn', '--domain', 'team.example.com', '--certificate-arn', CERT, '--hosted-zone-id', 'Z3CDN',
+      '--base-path', 'ops.v1', '--stage', 'live', '--arch', 'x86_64', '--runtime', 'python3.11'],
+  },
+  {
+    id: 'rest-cdn-domain-root-py313',
+    flags: ['--cdn', '--domain', 'edge.example.org', '--certificate-arn', CERT, '--stage', 'v2', '--memory', '2048'],
+  },
   // Sign-in (--auth cognito): REST and HTTP, with and without a custom domain. The python3.11 ones
   // also go through sam build (authlib, joserfc and cryptography in the artefact).
   { id: 'rest-cognito-py311', flags: ['--auth', 'cognito', '--runtime', 'python3.11'] },
@@ -122,6 +134,7 @@ export function expectedAnswers(v: Variant): ExpectedAnswers {
       'binary-types': { type: 'string' },
       arch: { type: 'string' },
       runtime: { type: 'string' },
+      cdn: { type: 'boolean' },
       auth: { type: 'string' },
       'allow-ip': { type: 'string' },
     },
@@ -134,6 +147,7 @@ export function expectedAnswers(v: Variant): ExpectedAnswers {
     certificateArn: values['certificate-arn'] ?? '',
     hostedZoneId: values['hosted-zone-id'] ?? '',
     basePath: values['base-path'] ?? '',
+    cdn: values.cdn ?? false,
     memory: Number(values.memory ?? 1024),
     timeout: Number(values.timeout ?? (api === 'rest' ? 29 : 30)),
     binaryTypes: (values['binary-types'] ?? '*/*').split(','),

@@ -74,6 +74,12 @@ describe('matrix table', () => {
     expect(idsWhere((a) => a.api === 'http' && a.stage === '$default' && a.domain !== '')).not.toEqual([]);
   });
 
+  test('CloudFront (--cdn) appears with both APIs, without a domain and with one (root and base path)', () => {
+    for (const api of APIS) expect(idsWhere((a) => a.cdn && a.api === api), api).not.toEqual([]);
+    for (const mode of DOMAIN_MODES) expect(idsWhere((a) => a.cdn && domainMode(a) === mode), mode).not.toEqual([]);
+    expect(idsWhere((a) => a.cdn && a.runtime === CI_PYTHON_RUNTIME)).not.toEqual([]);
+  });
+
   // Sign-in (DESIGN.md section 8): every --auth value with each API flavour it allows (ip is a REST
   // resource policy) and with a custom domain, whose door needs its own callback URL or policy.
   test.each([
