@@ -1,6 +1,6 @@
 """The Python half of `npm run bench`: measures a generated project, prints one JSON object.
 
-    python bench/measure.py cold|warm|page|artefact|serving|cdn --project DIR [--runs N]
+    python bench/measure.py cold|warm|page|artefact|artefact-pandas|serving|cdn --project DIR [--runs N]
 
 Run with a Python that has the project's requirements-dev.txt installed (bench/run.ts uses the
 shared venv). Progress goes to stderr; the figures go to stdout as JSON, for bench/run.ts.
@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 FUNCTION_ID = "DashFunction"
+# The generated README's "Add a dependency" example, as the matrix runs it (test/matrix/variants.ts).
+PANDAS = "pandas"  # make lock picks the newest version with wheels for the runtime
+LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 
 
 def log(message: str) -> None:
@@ -84,7 +87,9 @@ def capture_events(project: Path) -> dict[str, Any]:
     dependencies = get(gateway, prefix + "_dash-dependencies", "application/json", BROWSER_ACCEPT_ENCODING)
     shell, deps = json.loads(decoded_body(layout)), json.loads(decoded_body(dependencies))
     # Dash Pages: the router's callback answers with the overview page, whose callbacks follow.
-    routed = post_json(gateway, prefix + "_dash-update-component", routing_callback(deps, prefix), BROWSER_ACCEPT_ENCODING)
+    routed = post_json(
+        gateway, prefix + "_dash-update-component", routing_callback(deps, prefix), BROWSER_ACCEPT_ENCODING
+    )
     content, _title = routed_page(routed)
     bodies = initial_callbacks([shell, content], deps, added=content)
     charts = max(bodies, key=lambda b: b["output"].count("..."))  # the one with the most outputs: the charts
@@ -583,6 +588,18 @@ def tree_size(root: Path) -> dict[str, int]:
     return {"bytes": sum(p.stat().st_size for p in files), "files": len(files)}
 
 
+def sam_build(project: Path, env: dict[str, str], tmp: Path) -> tuple[Path, dict[str, int], int, int, float]:
+    """`sam build` in `project`: the built function, its size, its bytecode, its zipped size, seconds."""
+    log("sam build")
+    started = time.perf_counter()
+    subprocess.run(["sam", "build"], cwd=project, env=env, check=True, stdout=sys.stderr)
+    build_seconds = time.perf_counter() - started
+    built = project / ".aws-sam" / "build" / FUNCTION_ID
+    bytecode = sum(p.stat().st_size for p in built.rglob("__pycache__/*.pyc"))
+    zipped = Path(shutil.make_archive(str(tmp / "function"), "zip", built)).stat().st_size
+    return built, tree_size(built), bytecode, zipped, build_seconds
+
+
 def measure_artefact(project: Path, runs: int) -> dict[str, Any]:
     use_project(project)
     from tools import build_function
@@ -597,14 +614,7 @@ def measure_artefact(project: Path, runs: int) -> dict[str, Any]:
         before = tree_size(unpruned)
 
         shutil.rmtree(project / ".aws-sam", ignore_errors=True)
-        log("sam build")
-        started = time.perf_counter()
-        subprocess.run(["sam", "build"], cwd=project, env=env, check=True, stdout=sys.stderr)
-        build_seconds = time.perf_counter() - started
-        built = project / ".aws-sam" / "build" / FUNCTION_ID
-        after = tree_size(built)
-        bytecode = sum(p.stat().st_size for p in built.rglob("__pycache__/*.pyc"))
-        zipped = Path(shutil.make_archive(str(Path(tmp) / "function"), "zip", built)).stat().st_size
+        built, after, bytecode, zipped, build_seconds = sam_build(project, env, Path(tmp))
 
         kept = {p.relative_to(built) for p in built.rglob("*") if p.is_file()}
         removed: dict[str, dict[str, int]] = {}
@@ -647,6 +657,61 @@ def measure_artefact(project: Path, runs: int) -> dict[str, Any]:
         return result
 
 
+def measure_artefact_with(project: Path, requirement: str, runs: int) -> dict[str, Any]:
+    """The README's "Add a dependency" step on a copy of the project: `requirement` into
+    src/requirements.in, `make lock`, `sam build`; the artefact's size with bytecode, and its cold
+    start with the package imported at module level (dashboard/data.py) and without."""
+    name = requirement.split("==")[0]
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "SAM_CLI_DISABLE_VERSION_CHECK": "1"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "project"
+        shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".aws-sam", "__pycache__"))
+        pins_before = set((copy / "src" / "requirements.txt").read_text().splitlines())
+        with (copy / "src" / "requirements.in").open("a", encoding="utf-8") as f:
+            f.write(f"{requirement}\n")
+        log(f"make lock with {requirement}")
+        subprocess.run(["make", "lock", f"PYTHON={sys.executable}"], cwd=copy, env=env, check=True, stdout=sys.stderr)
+        added = sorted(
+            line
+            for line in set((copy / "src" / "requirements.txt").read_text().splitlines()) - pins_before
+            if "==" in line
+        )
+        built, after, bytecode, zipped, build_seconds = sam_build(copy, env, Path(tmp))
+        largest = sorted(
+            (
+                (entry.name, tree_size(entry)["bytes"] if entry.is_dir() else entry.stat().st_size)
+                for entry in built.iterdir()
+            ),
+            key=lambda item: -item[1],
+        )[:6]
+        result: dict[str, Any] = {
+            "requirement": requirement,
+            "pins_added": added,
+            "after": after,
+            "after_bytecode_bytes": bytecode,
+            "after_zipped_bytes": zipped,
+            "largest": dict(largest),
+            "limit_bytes": LAMBDA_UNZIPPED_LIMIT,
+            "sam_build_seconds": round(build_seconds, 1),
+        }
+        use_project(copy)
+        from tools import build_function
+
+        target = build_function.target_of(copy / "template.yaml", FUNCTION_ID)
+        if platform.machine() == target.machine and bytecode:
+            imported = Path(tmp) / "imported"
+            shutil.copytree(built, imported)
+            data_py = imported / "dashboard" / "data.py"
+            future = "from __future__ import annotations\n"
+            source = data_py.read_text(encoding="utf-8").replace(future, f"{future}\nimport {name}  # noqa: F401\n", 1)
+            assert f"import {name}" in source, "dashboard/data.py has no __future__ import to put the import after"
+            data_py.write_text(source, encoding="utf-8")
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(data_py)], check=True)
+            result["cold_start"] = artefact_cold_start({"not_imported": built, "imported": imported}, copy, runs)
+        return result
+
+
 def artefact_cold_start(artefacts: dict[str, Path], project: Path, runs: int) -> dict[str, Any]:
     """The handler's cold start run from sam build artefacts as Lambda runs them: the artefact alone
     on the path (-S: no site-packages) and no bytecode written (Lambda's /var/task is read-only)."""
@@ -662,7 +727,9 @@ def artefact_cold_start(artefacts: dict[str, Path], project: Path, runs: int) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["cold", "warm", "page", "artefact", "serving", "cdn", "visitors"])
+    parser.add_argument(
+        "what", choices=["cold", "warm", "page", "artefact", "artefact-pandas", "serving", "cdn", "visitors"]
+    )
     parser.add_argument("--project", type=Path, required=True, help="a generated project")
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--serving", type=Path, help="visitors: the serving results, as JSON")
@@ -687,8 +754,10 @@ def main() -> None:
         result = measure_warm(project, args.runs)
     elif args.what == "page":
         result = measure_page(project)
-    else:
+    elif args.what == "artefact":
         result = measure_artefact(project, args.runs)
+    else:
+        result = measure_artefact_with(project, PANDAS, args.runs)
     json.dump(result, sys.stdout)
 
 

@@ -14,9 +14,12 @@ import { prepareSharedVenv } from '../test/matrix/venv.js';
 
 const WHO = 'bench';
 // `npm run bench -- --only scaffold`: the scaffold figure alone (seconds instead of minutes);
-// `--only serving`: the serving-path figures of issue 11 alone (bench/results.json untouched).
+// `--only serving`: the serving-path figures of issue 11 alone (bench/results.json untouched);
+// `--only pandas`: the artefact with pandas added through `make lock` alone (a few minutes).
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-if (ONLY !== undefined && ONLY !== 'scaffold' && ONLY !== 'serving') throw new Error(`${WHO}: --only takes scaffold or serving, got ${ONLY}`);
+if (ONLY !== undefined && !['scaffold', 'serving', 'pandas'].includes(ONLY)) {
+  throw new Error(`${WHO}: --only takes scaffold, serving or pandas, got ${ONLY}`);
+}
 const RUNS = {
   scaffold: 21, // whole-process runs of each scaffolder (and of bare node), in turns
   cold: 9, // fresh Python processes per program
@@ -349,6 +352,30 @@ function recordArtefact(artefact: any) {
   }
 }
 
+function recordPandas(withPandas: any, artefact?: any) {
+  const { after } = withPandas;
+  const without = artefact ? `without it (this run): ${mb(artefact.after.bytes)}; ` : '';
+  record({
+    figure: `sam build artefact with ${withPandas.requirement} added through make lock, with bytecode (unzipped / zipped / files)`,
+    value: `${mb(after.bytes)} / ${mb(withPandas.after_zipped_bytes)} / ${after.files}`,
+    baseline: `${without}Lambda limit ${mb(withPandas.limit_bytes)} (250 MiB); added pins: ${withPandas.pins_added.join(', ')}`,
+    ratio: after.bytes / withPandas.limit_bytes,
+    budget: '< 250 MB unzipped',
+    met: after.bytes < withPandas.limit_bytes,
+  });
+  const cold = withPandas.cold_start;
+  if (cold) {
+    record({
+      figure: `Cold start from that artefact, pandas imported at module level (dashboard/data.py), median of ${cold.runs}`,
+      value: `${ms(cold.imported.median_ms)} (CPU ${ms(cold.imported.cpu_median_ms)})`,
+      baseline: `pandas in the artefact, not imported: ${ms(cold.not_imported.median_ms)} (CPU ${ms(cold.not_imported.cpu_median_ms)})`,
+      ratio: cold.imported.median_ms / cold.not_imported.median_ms,
+      budget: '—',
+      met: null,
+    });
+  }
+}
+
 // --- the serving path (issue 11) ----------------------------------------------------------------
 
 /**
@@ -458,13 +485,13 @@ async function main() {
   const started = performance.now();
   const loadBefore = os.loadavg();
   try {
-    if (ONLY !== 'serving') progress(WHO, `scaffold time: ${RUNS.scaffold} runs each`);
-    const scaffold = ONLY === 'serving' ? undefined : await benchScaffold(scratch);
+    if (ONLY === undefined || ONLY === 'scaffold') progress(WHO, `scaffold time: ${RUNS.scaffold} runs each`);
+    const scaffold = ONLY === 'serving' || ONLY === 'pandas' ? undefined : await benchScaffold(scratch);
     if (ONLY === 'scaffold') {
       printTable(); // a part only: bench/results.json keeps the last full run
       return;
     }
-    const pkg = ONLY === 'serving' ? undefined : await benchPackage(scratch);
+    const pkg = ONLY === 'serving' || ONLY === 'pandas' ? undefined : await benchPackage(scratch);
 
     // One project for every Python figure: python3.11 (the runtime this machine's Python can
     // compile bytecode for) on this machine's architecture, so its sam build artefact can run here.
@@ -475,6 +502,13 @@ async function main() {
     await prepareSharedVenv(WHO, project);
     const python = (await execa(venvBin('python'), ['-c', 'import sys; print(sys.version.split()[0])'])).stdout;
 
+    if (ONLY === 'pandas') {
+      progress(WHO, 'artefact with pandas (make lock, sam build)');
+      recordPandas(await measure('artefact-pandas', project, RUNS.artefactCold));
+      printTable(); // a part only: bench/results.json keeps the last full run
+      console.log(`\nMarkdown (README.md, "Benchmarks"):\n\n${markdownTable()}\n`);
+      return;
+    }
     progress(WHO, 'cold start');
     const cold = await measure('cold', project, RUNS.cold);
     recordCold(cold);
@@ -496,6 +530,9 @@ async function main() {
     const artefact = await measure('artefact', project, RUNS.artefactCold);
     recordArtefact(artefact);
     const serving = await benchServing(scratch, project, built, cold.handler.median_ms);
+    progress(WHO, 'artefact with pandas (make lock, sam build)');
+    const withPandas = await measure('artefact-pandas', project, RUNS.artefactCold);
+    recordPandas(withPandas, artefact);
 
     const machine = {
       nproc: os.availableParallelism(),
@@ -512,7 +549,7 @@ async function main() {
       seconds: Math.round((performance.now() - started) / 1000),
       units: 'ms: milliseconds; MB: 1,000,000 bytes; B: bytes',
       figures,
-      details: { scaffold, package: pkg, cold, warm, page, artefact, serving },
+      details: { scaffold, package: pkg, cold, warm, page, artefact, serving, withPandas },
     };
     await fs.writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 

@@ -166,6 +166,7 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
   if (expected.runtime === ctx.buildRuntime) {
     await runStep(who, 'sam build', venvBin('sam'), ['build'], inProject);
     await checkStep(who, 'build artefact', () => checkArtefact(dir, parseCfnTemplate(templateYaml)));
+    if (variant.addDependency) await addDependency(who, dir, variant.addDependency, parseCfnTemplate(templateYaml), inProject);
   } else {
     progress(who, `sam build skipped: ${expected.runtime} is not the local Python (${ctx.buildRuntime})`);
   }
@@ -344,6 +345,62 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
   const deny = statements.find((s) => s.Effect === 'Deny');
   compare('Api.Auth.ResourcePolicy Deny NotIpAddress aws:SourceIp', deny?.Condition?.NotIpAddress?.['aws:SourceIp'], want.auth === 'ip' ? want.allowIp : undefined);
   return mismatches;
+}
+
+/** Lambda's limit on a function's code, unzipped (250 MB, in MiB as AWS counts it). */
+export const LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024;
+
+/** `name==version` lines of a requirements.txt, markers kept (a package may be pinned once per marker). */
+export function pinLines(text: string): string[] {
+  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.startsWith('-'));
+}
+
+/**
+ * The generated README's "Add a dependency" step, for real: the requirement goes into
+ * src/requirements.in; the project's own requirements test must then fail and name `make lock`;
+ * `make lock` (uv, against the package index) pins it and keeps every pin the project had (click
+ * stays where aws-sam-cli needs it); the test passes; and `sam build` ships it, with bytecode,
+ * under Lambda's 250 MB.
+ */
+async function addDependency(who: string, dir: string, requirement: string, t: CfnTemplate, inProject: StepOptions): Promise<void> {
+  const name = requirement.split(/[=<>!~;[ ]/)[0];
+  const requirementsIn = path.join(dir, 'src', 'requirements.in');
+  const requirementsTxt = path.join(dir, 'src', 'requirements.txt');
+  const before = pinLines(await fs.readFile(requirementsTxt, 'utf8'));
+  await fs.appendFile(requirementsIn, `${requirement}\n`);
+  const requirementsTest = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests/test_requirements.py'];
+  await checkStep(who, `requirements test fails after adding ${name}`, async () => {
+    const result = await execa(venvBin('python'), requirementsTest, { cwd: dir, env: venvEnv(), reject: false, all: true });
+    if (result.exitCode === 0) throw new Error(`tests/test_requirements.py passed with ${name} in requirements.in only`);
+    if (!String(result.all).includes('make lock')) throw new Error(`its failure does not name make lock:\n${result.all}`);
+  });
+  await runStep(who, `make lock (${name})`, 'make', ['lock', `PYTHON=${venvBin('python')}`], inProject);
+  await checkStep(who, 'lock result', async () => {
+    const after = pinLines(await fs.readFile(requirementsTxt, 'utf8'));
+    const lost = before.filter((pin) => !after.includes(pin));
+    if (lost.length) throw new Error(`make lock moved pins it had no reason to move: ${lost.join(', ')}`);
+    if (!after.some((pin) => pin.startsWith(`${name}==`))) throw new Error(`requirements.txt does not pin ${name}`);
+  });
+  await runStep(who, 'requirements test', venvBin('python'), requirementsTest, inProject);
+  await runStep(who, `sam build (${name})`, venvBin('sam'), ['build'], inProject);
+  await checkStep(who, `build artefact (${name})`, async () => {
+    const [functionId] = onlyResource(t, 'AWS::Serverless::Function');
+    const built = path.join(dir, '.aws-sam', 'build', functionId);
+    if (!(await fs.stat(path.join(built, name, '__init__.py')).then((s) => s.isFile(), () => false))) {
+      throw new Error(`the build lacks ${name}/__init__.py`);
+    }
+    const bytes = await treeBytes(built);
+    progress(who, `artefact with ${name}: ${(bytes / 1e6).toFixed(1)} MB unzipped`);
+    if (bytes >= LAMBDA_UNZIPPED_LIMIT) throw new Error(`${bytes} bytes unzipped: over Lambda's 250 MB`);
+  });
+}
+
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
 }
 
 type Compare = (what: string, actual: unknown, expected: unknown) => void;

@@ -12,6 +12,12 @@ export interface Variant {
   id: string;
   /** CLI flags after `--yes --no-git --no-install`. */
   flags: string[];
+  /**
+   * A requirement to add the way the generated README says (src/requirements.in, then `make lock`)
+   * after the variant's own steps; then the requirements test, `sam build` and the artefact again.
+   * Only on a variant `sam build` builds.
+   */
+  addDependency?: string;
 }
 
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0b5e9a1c-7d2f-4c1e-9f3a-8e6d5c4b3a21';
@@ -58,6 +64,8 @@ export const VARIANTS: readonly Variant[] = [
     id: 'http-domain-basepath-py311-x86',
     flags: ['--api', 'http', '--domain', 'data.example.com', '--certificate-arn', CERT, '--base-path', 'team-a',
       '--arch', 'x86_64', '--runtime', 'python3.11', '--memory', '256'],
+    // The README's "Add a dependency" walk-through, with the package index (no skip without it).
+    addDependency: 'pandas',
   },
   {
     id: 'http-domain-basepath-hz-py313-x86',

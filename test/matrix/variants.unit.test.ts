@@ -56,6 +56,12 @@ describe('matrix table', () => {
     for (const api of APIS) expect(idsWhere((a) => a.api === api && a.runtime === CI_PYTHON_RUNTIME), api).not.toEqual([]);
   });
 
+  test(`"make lock" with a dependency added runs on a variant sam build builds (${CI_PYTHON_RUNTIME})`, () => {
+    const adding = VARIANTS.filter((v) => v.addDependency);
+    expect(adding.length).toBeGreaterThan(0);
+    for (const v of adding) expect(expectedAnswers(v).runtime, v.id).toBe(CI_PYTHON_RUNTIME);
+  });
+
   test('a custom domain appears with and without a Route 53 hosted zone', () => {
     expect(idsWhere((a) => a.domain !== '' && a.hostedZoneId !== '')).not.toEqual([]);
     expect(idsWhere((a) => a.domain !== '' && a.hostedZoneId === '')).not.toEqual([]);
