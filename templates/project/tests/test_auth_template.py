@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 
 from tools.stack_config import StackConfig, load_template
-from tools.stack_graph import transformed
+from tools.template_graph import transformed
 
 RESOURCES = load_template()["Resources"]
 HAS_COGNITO = "DashUserPool" in RESOURCES
