@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import fnmatch
 import gzip
+import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -224,6 +225,10 @@ def distribution_for(config: StackConfig, secret: str) -> LocalCloudFront:
     """The template's distribution in front of this API; without one (no --cdn), the one --cdn
     would add, so `make serve-cdn` and the tests show the CloudFront door at every variant."""
     cdn = config.cdn or _what_cdn_would_add(config)
+    if os.environ.get("DASH_AUTH") == "cognito":  # sign-in on (the tests turn it on in any project):
+        # the cached behaviours send the cookies on a miss, as template.yaml has them with --auth cognito
+        behaviours = tuple(b if b.path_pattern == "*" else replace(b, forward_cookies=True) for b in cdn.behaviours)
+        cdn = replace(cdn, behaviours=behaviours)
     origin = LocalGateway(config, _lambda_handler())
     return LocalCloudFront(cdn, origin, secret, host=cdn.aliases[0] if cdn.aliases else DISTRIBUTION_HOST)
 
