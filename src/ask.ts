@@ -37,7 +37,8 @@ async function ask(opt: OptionSpec, initial: string | boolean | undefined, soFar
     return Boolean(value);
   }
   if (opt.kind === 'select') {
-    const choices = opt.choices ?? [];
+    // Only the choices the earlier answers allow (no --auth ip for an HTTP API): a select is not re-asked.
+    const choices = (opt.choices ?? []).filter((c) => opt.validate(c.value, soFar) === undefined);
     const { value } = await prompts(
       {
         type: 'select',

@@ -3,6 +3,7 @@
 
 export type ApiFlavour = 'rest' | 'http';
 export type Architecture = 'arm64' | 'x86_64';
+export type Auth = 'none' | 'cognito' | 'ip';
 
 /** Validated answers, one field per question of the CLI contract (DESIGN.md section 3). */
 export interface Answers {
@@ -18,6 +19,8 @@ export interface Answers {
   binaryTypes: string[];
   arch: Architecture;
   runtime: string; // python3.11 … python3.14
+  auth: Auth; // who may open the dashboard (DESIGN.md section 8)
+  allowIp: string[]; // with auth "ip": the CIDRs let in; else []
 }
 
 /** What `templates/project/**.hbs` can use: the answers plus derived flags. */
@@ -29,7 +32,7 @@ export interface TemplateContext extends Answers {
   hasBasePath: boolean;
   /** false only for the HTTP API `$default` stage, whose URL has no stage segment. */
   hasStagePrefix: boolean;
-  /** The function has environment variables: the binary media types (REST), the custom domain. */
+  /** The function has environment variables: binary media types (REST), custom domain, sign-in. */
   hasFunctionEnvironment: boolean;
   /** "3.13" for runtime "python3.13". */
   pythonVersion: string;
@@ -37,10 +40,25 @@ export interface TemplateContext extends Answers {
   ruffTarget: string;
   /** binaryTypes with each `/` written `~1`, as CloudFormation's RestApi BinaryMediaTypes wants it. */
   samBinaryTypes: string[];
+  /** --auth cognito: a Cognito user pool, and sign-in in the function (src/adapter/auth.py). */
+  hasCognito: boolean;
+  /** --auth ip: a resource policy on the REST API lets only `allowIp` in. */
+  hasIpAllowList: boolean;
+  /**
+   * With sign-in: each door's URL up to and including its prefix, as a CloudFormation !Sub string
+   * (`${DashApi}` is the API id): the app client's callback and sign-out URLs are built from these.
+   */
+  signInDoors: string[];
+  /** The door people are sent to first: the custom domain if there is one, else the execute-api URL. */
+  mainDoor: string;
 }
 
 export function templateContext(a: Answers): TemplateContext {
   const pythonVersion = a.runtime.replace(/^python/, '');
+  const doors = [
+    `https://\${DashApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${a.stage === '$default' ? '' : `${a.stage}/`}`,
+    ...(a.domain ? [`https://${a.domain}/${a.basePath ? `${a.basePath}/` : ''}`] : []),
+  ];
   return {
     ...a,
     isRest: a.api === 'rest',
@@ -49,9 +67,13 @@ export function templateContext(a: Answers): TemplateContext {
     hasHostedZone: a.hostedZoneId !== '',
     hasBasePath: a.basePath !== '',
     hasStagePrefix: a.stage !== '$default',
-    hasFunctionEnvironment: a.api === 'rest' || a.domain !== '',
+    hasFunctionEnvironment: a.api === 'rest' || a.domain !== '' || a.auth === 'cognito',
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),
     samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),
+    hasCognito: a.auth === 'cognito',
+    hasIpAllowList: a.auth === 'ip',
+    signInDoors: doors,
+    mainDoor: doors[doors.length - 1],
   };
 }

@@ -3,7 +3,9 @@
 //
 // Values are kept as the raw strings a user types until every rule has passed; `toAnswers` then
 // turns them into the typed `Answers` the templates see.
+import { isIP } from 'node:net';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import type { Answers } from './context.js';
 
 export type TextKey =
@@ -18,7 +20,9 @@ export type TextKey =
   | 'timeout'
   | 'binaryTypes'
   | 'arch'
-  | 'runtime';
+  | 'runtime'
+  | 'auth'
+  | 'allowIp';
 export type BoolKey = 'git' | 'install';
 
 /** Answers as typed, in question order; a key is absent until answered. */
@@ -127,6 +131,30 @@ const ARCH_CHOICES: Choice[] = [
   { value: 'x86_64', title: 'x86_64' },
 ];
 const RUNTIME_CHOICES: Choice[] = RUNTIMES.map((r) => ({ value: r, title: r }));
+const AUTH_CHOICES: Choice[] = [
+  { value: 'none', title: 'anyone with the link', description: 'no sign-in (the URL is the only secret)' },
+  { value: 'cognito', title: 'people you invite', description: 'Amazon Cognito sign-in; free up to 10,000 monthly users' },
+  { value: 'ip', title: 'only these networks', description: 'REST API resource policy: listed IP ranges only' },
+];
+
+/**
+ * Why one network of --allow-ip is refused, or undefined. The address must be in standard notation
+ * (node:net's isIP: no `10.1`, no octal) and be the network itself (no host bits: 10.0.0.1/8 is
+ * ambiguous, API Gateway would silently widen it); ipaddr.js computes the network address.
+ */
+export function cidrProblem(cidr: string): string | undefined {
+  const [address, bits, ...rest] = cidr.split('/');
+  const family = isIP(address);
+  if (rest.length > 0 || bits === undefined || family === 0 || address.includes('%') || !INTEGER.test(bits) || +bits > (family === 4 ? 32 : 128)) {
+    return `${showValue(cidr)} is not a network in CIDR notation: an IPv4 or IPv6 address, / and a prefix length (0–32 for IPv4, 0–128 for IPv6), e.g. 203.0.113.0/24 or 2001:db8::/32`;
+  }
+  if (+bits === 0) return `${showValue(cidr)} lets every address in: that is --auth none, not a network to allow`;
+  const network = (family === 4 ? ipaddr.IPv4 : ipaddr.IPv6).networkAddressFromCIDR(cidr).toString();
+  if (network !== ipaddr.parse(address).toString()) {
+    return `${showValue(cidr)} has host bits set: the network is ${network}/${bits} (write that, or /${family === 4 ? 32 : 128} for the single address)`;
+  }
+  return undefined;
+}
 
 const timeoutLimit = (a: RawAnswers) => (a.api === 'rest' ? TIMEOUT_LIMIT_S.rest : TIMEOUT_LIMIT_S.http);
 
@@ -316,6 +344,43 @@ export const OPTIONS: readonly OptionSpec[] = [
     validate: oneOf(RUNTIME_CHOICES),
   },
   {
+    key: 'auth',
+    flag: 'auth',
+    kind: 'select',
+    valueName: 'none|cognito|ip',
+    message: 'Who may open the dashboard?',
+    help: 'who may open the dashboard: none (anyone with the link), cognito (people you invite sign in with Amazon Cognito), ip (only the networks of --allow-ip; REST only)',
+    choices: AUTH_CHOICES,
+    default: () => 'none',
+    validate(v, a) {
+      const problem = oneOf(AUTH_CHOICES)(v);
+      if (problem) return problem;
+      if (v === 'ip' && a.api === 'http') {
+        return '--auth ip needs a REST API (--api rest): it is a resource policy, and HTTP APIs have none';
+      }
+      return undefined;
+    },
+  },
+  {
+    key: 'allowIp',
+    flag: 'allow-ip',
+    kind: 'text',
+    valueName: 'CIDR[,CIDR...]',
+    message: 'Networks allowed in (comma-separated CIDRs, e.g. 203.0.113.0/24)',
+    help: 'with --auth ip (required there): the networks allowed in, comma-separated IPv4/IPv6 CIDRs; no host bits set, no 0.0.0.0/0 or ::/0',
+    defaultHelp: 'none, required with --auth ip',
+    when: { applies: (a) => a.auth === 'ip', rule: 'applies only with --auth ip (the networks allowed in)' },
+    default: () => undefined,
+    validate(v) {
+      if (v.trim() === '') return '--auth ip needs the networks allowed in: comma-separated CIDRs, e.g. 203.0.113.0/24,2001:db8::/32';
+      for (const cidr of splitList(v)) {
+        const problem = cidrProblem(cidr);
+        if (problem) return problem;
+      }
+      return undefined;
+    },
+  },
+  {
     key: 'git',
     flag: 'git',
     kind: 'confirm',
@@ -387,6 +452,8 @@ export function toAnswers(a: RawAnswers): Answers {
     binaryTypes: api === 'rest' ? splitList(need('binaryTypes')) : [],
     arch: need('arch') as Answers['arch'],
     runtime: need('runtime'),
+    auth: need('auth') as Answers['auth'],
+    allowIp: a.auth === 'ip' ? splitList(need('allowIp')) : [],
   };
 }
 

@@ -194,6 +194,32 @@ binaryTypes.push([
   /HTTP APIs pass binary bodies by default; --binary-types applies to --api rest only$/m,
 ]);
 
+// --auth and --allow-ip (DESIGN.md section 8).
+const CIDR = /is not a network in CIDR notation: an IPv4 or IPv6 address, \/ and a prefix length/;
+const auth: Case[] = [
+  ...['Cognito', 'iam', 'password', ''].map((v): Case => [`auth ${show(v)}`, [...T, '--auth', v], `--auth ${show(v)}: `, ONE_OF('none, cognito, ip')]),
+  ['--auth ip with an HTTP API', [...T, '--api', 'http', '--auth', 'ip', '--allow-ip', '203.0.113.0/24'], '--auth ip: ', /--auth ip needs a REST API \(--api rest\): it is a resource policy, and HTTP APIs have none$/m],
+  ['--allow-ip without --auth', [...T, '--allow-ip', '203.0.113.0/24'], '--allow-ip 203.0.113.0/24: ', /applies only with --auth ip \(the networks allowed in\)$/m],
+  ['--allow-ip with --auth cognito', [...T, '--auth', 'cognito', '--allow-ip', '203.0.113.0/24'], '--allow-ip 203.0.113.0/24: ', /applies only with --auth ip/],
+  ['--auth ip without --allow-ip', [...T, '--auth', 'ip'], 'missing --allow-ip: ', /--auth ip needs the networks allowed in: comma-separated CIDRs.*\(it has no default, and stdin is not a terminal to ask\)$/m],
+  ...([
+    ['host bits set', '10.0.0.1/8', /10\.0\.0\.1\/8 has host bits set: the network is 10\.0\.0\.0\/8 \(write that, or \/32 for the single address\)$/m],
+    ['IPv6 host bits set', '2001:db8::1/32', /has host bits set: the network is 2001:db8::\/32/],
+    ['every IPv4 address', '0.0.0.0/0', /0\.0\.0\.0\/0 lets every address in: that is --auth none, not a network to allow$/m],
+    ['every IPv6 address', '::/0', /::\/0 lets every address in/],
+    ['every address, among others', '203.0.113.0/24,::/0', /::\/0 lets every address in/],
+    ['no prefix length', '203.0.113.7', CIDR],
+    ['prefix too long', '203.0.113.0/33', CIDR],
+    ['IPv6 prefix too long', '2001:db8::/129', CIDR],
+    ['short IPv4 form', '10.1/16', CIDR],
+    ['octal IPv4', '010.0.0.0/8', CIDR],
+    ['a hostname', 'office.example.com/32', CIDR],
+    ['an empty item', '203.0.113.0/24,,198.51.100.0/24', CIDR],
+    ['a zone id', 'fe80::%eth0/64', CIDR],
+    ['empty', '', /--auth ip needs the networks allowed in/],
+  ] as const).map(([what, v, rule]): Case => [`allow-ip ${what}`, [...T, '--auth', 'ip', '--allow-ip', v], `--allow-ip ${show(v)}: `, rule]),
+];
+
 const choices: Case[] = [
   ...['REST', 'websocket', '', 'http '].map((v): Case => [`api ${show(v)}`, [...T, '--api', v], `--api ${show(v)}: `, ONE_OF('rest, http')]),
   ...['ARM64', 'x86', 'amd64', 'aarch64'].map((v): Case => [`arch ${v}`, [...T, '--arch', v], `--arch ${v}: `, ONE_OF('arm64, x86_64')]),
@@ -271,6 +297,7 @@ const CORPUS: Case[] = [
   ...hostedZoneId,
   ...basePath,
   ...binaryTypes,
+  ...auth,
   ...choices,
   ...projectDir,
   ...flags,

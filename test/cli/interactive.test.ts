@@ -44,15 +44,19 @@ describe('interactive', () => {
         { expect: 'must be an integer from 128 to 10240 MB', send: `${BACKSPACE.repeat(2)}512${ENTER}` },
         { expect: 'Lambda timeout', send: ENTER }, // default follows the API: 30 for HTTP
         { expect: 'Lambda architecture', send: ENTER },
+        { expect: 'Who may open the dashboard', send: `${DOWN}${ENTER}` }, // people you invite
       ],
     );
     expect(r.exitCode, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/people you invite/);
+    expect(r.stdout).not.toMatch(/only these networks/); // HTTP API: --auth ip is not offered
     expect(r.stdout).not.toMatch(/Python runtime/); // given as a flag: not asked
     expect(r.stdout).not.toMatch(/Binary media types/); // HTTP API: not asked
     const doc = parseDocument(await fs.readFile(path.join(cwd, 'asked-dash', 'template.yaml'), 'utf8')).toJS();
     expect(valuesOf(doc, 'MemorySize')).toContain(512);
     expect(valuesOf(doc, 'Timeout')).toContain(30);
     expect(valuesOf(doc, 'Runtime')).toContain('python3.12');
+    expect(valuesOf(doc, 'AllowAdminCreateUserOnly')).toContain(true); // the Cognito user pool
   });
 
   it('asks for the certificate when a domain is given, and the domain-only questions', async () => {
@@ -91,6 +95,7 @@ describe('interactive', () => {
       { expect: 'API Gateway flavour', send: ENTER },
       ...['stage', 'Custom domain', 'memory', 'timeout', 'Binary media types'].map((q) => ({ expect: q, send: ENTER })),
       { expect: 'Python runtime', send: ENTER },
+      { expect: 'Who may open the dashboard', send: ENTER },
       { expect: 'is not empty', send: ENTER }, // first choice: Cancel
     ]);
     expect(cancel.exitCode, cancel.stdout).toBe(130);
@@ -99,7 +104,7 @@ describe('interactive', () => {
     const yes = await session(['busy', '--yes', '--no-git'], []);
     expect(yes.exitCode, yes.stdout).toBe(2); // --yes: no consent is assumed, even at a terminal
     expect(yes.stdout).toMatch(/pass --overwrite/);
-    const everyAnswer = ['--api', 'http', '--stage', 'x', '--domain', '', '--memory', '256', '--timeout', '9', '--arch', 'arm64', '--runtime', 'python3.13'];
+    const everyAnswer = ['--api', 'http', '--stage', 'x', '--domain', '', '--memory', '256', '--timeout', '9', '--arch', 'arm64', '--runtime', 'python3.13', '--auth', 'none'];
     const asked = await session(['busy', '--no-git', '--no-install', ...everyAnswer], [
       { expect: 'is not empty', send: `${DOWN}${DOWN}${ENTER}` },
     ]);

@@ -149,10 +149,115 @@ function ageText(birthday: string, today: Date): string {
   return `You're ${days.toLocaleString('en-US')} days young!`;
 }
 
+const TITLE = 'Serverless Dash';
+
+/** The page shown: its address below the origin, its title, and every link inside the site. */
+async function shown(page: Page) {
+  return page.evaluate(() => ({
+    pathname: location.pathname,
+    title: document.title,
+    country: document.querySelector('#country-name')?.textContent ?? null,
+    links: [...document.querySelectorAll('a[href]')]
+      .map((a) => a.getAttribute('href') ?? '')
+      .filter((h) => !/^https?:/.test(h)),
+  }));
+}
+
+/** Waits until the page shows `country` (null: a page that is no country's) with its title. */
+async function waitForPage(page: Page, pathname: string, title: string, country: string | null) {
+  await page.waitForFunction(
+    ([p, t, c]) =>
+      location.pathname === p &&
+      document.title === t &&
+      (document.querySelector('#country-name')?.textContent ?? null) === c,
+    [pathname, title, country] as const,
+  );
+  return shown(page);
+}
+
+/** Every link on the page stays inside the door's prefix. */
+function expectLinksInside(links: string[], prefix: string, where: string) {
+  expect(links.length, `links on ${where}`).toBeGreaterThan(0);
+  expect(links.filter((h) => !h.startsWith(prefix)), `links leaving ${prefix} on ${where}`).toEqual([]);
+}
+
+/**
+ * Dash Pages at this door: a chart click opens a country's page, a link moves to the next country,
+ * back and forward walk the history, the navigation opens the country list, and a deep link, a
+ * redirect and an unknown address load directly; every address and link stays inside `prefix`.
+ */
+async function clickThroughPages(page: Page, origin: string, prefix: string, name: string) {
+  expectLinksInside((await shown(page)).links, prefix, 'the overview');
+
+  // Click the longest bar of the ranking chart (Plotly listens on its drag layer, so click at the
+  // bar's place, as a person would).
+  const ranking = await page.evaluate(() => {
+    const plot = document.querySelector('#ranking .js-plotly-plot') as unknown as { data: { y: string[]; customdata: string[] }[] };
+    return { names: plot.data[0].y, slugs: plot.data[0].customdata };
+  });
+  const top = ranking.names.length - 1; // drawn bottom-up: the longest life is the last bar
+  await page.locator('#ranking').scrollIntoViewIfNeeded();
+  const bar = await page.locator('#ranking .bars .point').nth(top).boundingBox();
+  expect(bar, 'the longest bar is drawn').not.toBeNull();
+  await page.mouse.move(bar!.x + bar!.width / 2, bar!.y + bar!.height / 2);
+  await page.mouse.click(bar!.x + bar!.width / 2, bar!.y + bar!.height / 2);
+  const first = await waitForPage(page, `${prefix}country/${ranking.slugs[top]}`, `${ranking.names[top]} · ${TITLE}`, ranking.names[top]);
+  expectLinksInside(first.links, prefix, first.pathname);
+  await page.locator('.js-plotly-plot .main-svg').first().waitFor();
+  await page.screenshot({ path: path.join(outputDir, `${name}-country.png`), fullPage: true });
+
+  // A dcc.Link to the next country, without a page load.
+  const nextHref = await page.locator('#next-country').getAttribute('href');
+  expect(nextHref).toMatch(new RegExp(`^${prefix}country/[a-z0-9-]+$`));
+  await page.locator('#next-country').click();
+  await page.waitForFunction(
+    ([p, c]) => location.pathname === p && document.querySelector('#country-name')?.textContent !== c,
+    [nextHref!, ranking.names[top]] as const,
+  );
+  await page.waitForFunction(() => document.title !== 'Serverless Dash' && document.title.includes(' · '));
+  const next = await shown(page);
+  expect(next.pathname).toBe(nextHref);
+  expect(next.title).toBe(`${next.country} · ${TITLE}`);
+
+  // Back, back, forward.
+  await page.goBack();
+  await waitForPage(page, first.pathname, first.title, first.country);
+  await page.goBack();
+  await waitForPage(page, prefix, TITLE, null);
+  await page.locator('#scatter .main-svg').first().waitFor();
+  await page.goForward();
+  await waitForPage(page, first.pathname, first.title, first.country);
+
+  // The navigation's "Countries", then a country from the list.
+  await page.locator('nav.nav a', { hasText: 'Countries' }).click();
+  const list = await waitForPage(page, `${prefix}countries`, `Countries · ${TITLE}`, null);
+  expectLinksInside(list.links, prefix, list.pathname);
+  await page.locator('.country-list a', { hasText: /^Sweden$/ }).click();
+  await waitForPage(page, `${prefix}country/sweden`, `Sweden · ${TITLE}`, 'Sweden');
+  await page.locator('#_pages_content .js-plotly-plot .main-svg').first().waitFor();
+
+  // A deep link loads that page directly; an old address redirects inside the door; an unknown
+  // one gets the not-found page.
+  await page.goto(`${origin}${prefix}country/korea-rep`);
+  const deep = await waitForPage(page, `${prefix}country/korea-rep`, `Korea, Rep. · ${TITLE}`, 'Korea, Rep.');
+  await page.locator('#_pages_content .js-plotly-plot .main-svg').first().waitFor(); // plotly.js loaded, charts drawn
+  expectLinksInside(deep.links, prefix, deep.pathname);
+  await page.goto(`${origin}${prefix}country`);
+  await waitForPage(page, `${prefix}countries`, `Countries · ${TITLE}`, null);
+  await page.goto(`${origin}${prefix}no/such/page`);
+  const missing = await waitForPage(page, `${prefix}no/such/page`, `Page not found · ${TITLE}`, null);
+  await page.locator('#not-found').waitFor();
+  expectLinksInside(missing.links, prefix, missing.pathname);
+  await page.locator('main a', { hasText: 'Back to the overview' }).click();
+  await waitForPage(page, prefix, TITLE, null);
+  await page.locator('#scatter .main-svg').first().waitFor();
+}
+
 /**
  * Starts `command` in the project `dir`, opens the dashboard at `prefix` in Chromium and works every
- * control: the charts and texts change, callbacks go to this prefix, the favicon arrives as exactly
- * the project's bytes, and there is no console error and no failed request.
+ * control and page: the charts and texts change, callbacks go to this prefix, the favicon arrives as
+ * exactly the project's bytes, the pages link inside the prefix, and there is no console error and
+ * no failed request.
  */
 async function exerciseDashboard(name: string, dir: string, command: string[], prefix: string): Promise<void> {
   const { origin, printedPath, stop } = await startServe(command, dir);
@@ -202,16 +307,18 @@ async function exerciseDashboard(name: string, dir: string, command: string[], p
     expect(after.rankingTitle).toBe('Life expectancy in 1952 (years)');
     expect(after.rankingTitleDrawn).toBe('Life expectancy in 1952 (years)');
 
-    // Callbacks went to this prefix's app (a second prefix must have its own callbacks).
-    expect(requests).toContain(`${prefix}_dash-update-component`);
-    expect(requests.filter((p) => !p.startsWith(prefix)), 'requests outside the prefix').toEqual([]);
-
     // The favicon arrived as bytes, identical to the icon in the project (never base64 text).
     const icon = await (await favicon).body();
     const expectedIcon = await fs.readFile(path.join(dir, 'src', 'assets', 'favicon.ico'));
     expect(Buffer.compare(icon, expectedIcon), `favicon: ${icon.length} bytes served, ${expectedIcon.length} expected`).toBe(0);
-
     await page.screenshot({ path: path.join(outputDir, `${name}.png`), fullPage: true });
+
+    await clickThroughPages(page, origin, prefix, name);
+
+    // Callbacks went to this prefix's app (a second prefix must have its own callbacks), and
+    // nothing the pages asked for left the prefix.
+    expect(requests).toContain(`${prefix}_dash-update-component`);
+    expect(requests.filter((p) => !p.startsWith(prefix)), 'requests outside the prefix').toEqual([]);
     expect(consoleErrors, 'console errors').toEqual([]);
     expect(failedRequests, 'failed requests').toEqual([]);
   } finally {

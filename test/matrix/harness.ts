@@ -317,6 +317,22 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
   const variables = ((fn.Environment as Record<string, unknown> | undefined)?.Variables ?? {}) as Record<string, unknown>;
   compare('Function DASH_CUSTOM_DOMAIN', variables.DASH_CUSTOM_DOMAIN, want.domain || undefined);
   compare('Function DASH_BASE_PATH', variables.DASH_BASE_PATH, want.domain ? want.basePath : undefined);
+
+  // --auth: a user pool and an app client exactly with cognito; a resource policy exactly with ip,
+  // denying every network but the listed ones.
+  const types = Object.values(t.Resources).map((r) => r.Type);
+  for (const type of ['AWS::Cognito::UserPool', 'AWS::Cognito::UserPoolClient', 'AWS::Cognito::UserPoolDomain']) {
+    compare(`${type} count`, types.filter((x) => x === type).length, want.auth === 'cognito' ? 1 : 0);
+  }
+  if (want.auth === 'cognito') {
+    const pool = Object.values(t.Resources).find((r) => r.Type === 'AWS::Cognito::UserPool')?.Properties ?? {};
+    compare('UserPool.AdminCreateUserConfig.AllowAdminCreateUserOnly', (pool.AdminCreateUserConfig as Record<string, unknown>)?.AllowAdminCreateUserOnly, true);
+    const env = ((fn.Environment as Record<string, unknown>)?.Variables ?? {}) as Record<string, unknown>;
+    compare('Function.Environment.DASH_AUTH', env.DASH_AUTH, 'cognito');
+  }
+  const statements = ((api.Auth as Record<string, any>)?.ResourcePolicy?.CustomStatements ?? []) as Record<string, any>[];
+  const deny = statements.find((s) => s.Effect === 'Deny');
+  compare('Api.Auth.ResourcePolicy Deny NotIpAddress aws:SourceIp', deny?.Condition?.NotIpAddress?.['aws:SourceIp'], want.auth === 'ip' ? want.allowIp : undefined);
   return mismatches;
 }
 

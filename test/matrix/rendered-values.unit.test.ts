@@ -59,6 +59,25 @@ describe('rendered values check', () => {
     ]);
   });
 
+  test('reports sign-in that is missing or not asked for, and the wrong allowed networks', () => {
+    const cognito = byId('rest-cognito-py311');
+    expect(renderedValueMismatches(renderTemplate({ ...cognito, auth: 'none' }), cognito)).toEqual([
+      'AWS::Cognito::UserPool count: expected 1, template.yaml has 0',
+      'AWS::Cognito::UserPoolClient count: expected 1, template.yaml has 0',
+      'AWS::Cognito::UserPoolDomain count: expected 1, template.yaml has 0',
+      'UserPool.AdminCreateUserConfig.AllowAdminCreateUserOnly: expected true, template.yaml has undefined',
+      'Function.Environment.DASH_AUTH: expected "cognito", template.yaml has undefined',
+    ]);
+    const ip = byId('rest-ip-py312-x86');
+    expect(renderedValueMismatches(renderTemplate({ ...ip, allowIp: ['203.0.113.0/24'] }), ip)).toEqual([
+      'Api.Auth.ResourcePolicy Deny NotIpAddress aws:SourceIp: expected ["203.0.113.0/24","2001:db8::/32"], template.yaml has ["203.0.113.0/24"]',
+    ]);
+    const none = byId('rest-default-py313');
+    expect(renderedValueMismatches(renderTemplate({ ...none, auth: 'ip', allowIp: ['10.0.0.0/8'] }), none)).toEqual([
+      'Api.Auth.ResourcePolicy Deny NotIpAddress aws:SourceIp: expected undefined, template.yaml has ["10.0.0.0/8"]',
+    ]);
+  });
+
   test('reports a missing or unexpected domain, and the wrong API flavour', () => {
     const withDomain = byId('http-domain-root-py311');
     expect(renderedValueMismatches(renderTemplate({ ...withDomain, domain: '', certificateArn: '' }), withDomain)).toEqual([

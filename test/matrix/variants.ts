@@ -5,7 +5,7 @@
 // Pairwise, not the full product: every value of every question appears, and every
 // API flavour × domain mode pair appears (the coverage test enforces both).
 import { parseArgs } from 'node:util';
-import type { ApiFlavour, Answers, Architecture } from '../../src/context.js';
+import type { ApiFlavour, Answers, Architecture, Auth } from '../../src/context.js';
 
 export interface Variant {
   /** Stable name: used as the project directory, the vitest test name and the CI job name. */
@@ -65,6 +65,33 @@ export const VARIANTS: readonly Variant[] = [
       '--hosted-zone-id', 'Z9XYZ', '--base-path', 'kpi', '--stage', 'staging_2', '--arch', 'x86_64',
       '--timeout', '15'],
   },
+  // Sign-in (--auth cognito): REST and HTTP, with and without a custom domain. The python3.11 ones
+  // also go through sam build (authlib, joserfc and cryptography in the artefact).
+  { id: 'rest-cognito-py311', flags: ['--auth', 'cognito', '--runtime', 'python3.11'] },
+  {
+    id: 'rest-cognito-domain-basepath-py313',
+    flags: ['--auth', 'cognito', '--domain', 'team.example.com', '--certificate-arn', CERT, '--base-path', 'kpi',
+      '--hosted-zone-id', 'Z0ABC'],
+  },
+  {
+    id: 'http-cognito-stage-default-py312',
+    flags: ['--api', 'http', '--auth', 'cognito', '--stage', '$default', '--runtime', 'python3.12'],
+  },
+  {
+    id: 'http-cognito-domain-root-py311-x86',
+    flags: ['--api', 'http', '--auth', 'cognito', '--domain', 'signin.example.com', '--certificate-arn', CERT,
+      '--runtime', 'python3.11', '--arch', 'x86_64', '--stage', 'live'],
+  },
+  // Networks only (--auth ip): REST (HTTP APIs have no resource policy), with and without a domain.
+  {
+    id: 'rest-ip-py312-x86',
+    flags: ['--auth', 'ip', '--allow-ip', '203.0.113.0/24,2001:db8::/32', '--runtime', 'python3.12', '--arch', 'x86_64'],
+  },
+  {
+    id: 'rest-ip-domain-basepath-py311',
+    flags: ['--auth', 'ip', '--allow-ip', '198.51.100.7/32', '--domain', 'office.example.com', '--certificate-arn', CERT,
+      '--base-path', 'ops', '--runtime', 'python3.11'],
+  },
 ];
 
 /** The flags every matrix run passes: no prompts, no git, no pip (the shared venv is used instead). */
@@ -95,6 +122,8 @@ export function expectedAnswers(v: Variant): ExpectedAnswers {
       'binary-types': { type: 'string' },
       arch: { type: 'string' },
       runtime: { type: 'string' },
+      auth: { type: 'string' },
+      'allow-ip': { type: 'string' },
     },
   });
   const api = (values.api ?? 'rest') as ApiFlavour;
@@ -110,6 +139,8 @@ export function expectedAnswers(v: Variant): ExpectedAnswers {
     binaryTypes: (values['binary-types'] ?? '*/*').split(','),
     arch: (values.arch ?? 'arm64') as Architecture,
     runtime: values.runtime ?? 'python3.13',
+    auth: (values.auth ?? 'none') as Auth,
+    allowIp: values['allow-ip'] === undefined ? [] : values['allow-ip'].split(','),
   };
 }
 

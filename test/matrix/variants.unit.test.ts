@@ -74,6 +74,29 @@ describe('matrix table', () => {
     expect(idsWhere((a) => a.api === 'http' && a.stage === '$default' && a.domain !== '')).not.toEqual([]);
   });
 
+  // Sign-in (DESIGN.md section 8): every --auth value with each API flavour it allows (ip is a REST
+  // resource policy) and with a custom domain, whose door needs its own callback URL or policy.
+  test.each([
+    ['none', 'rest'],
+    ['none', 'http'],
+    ['cognito', 'rest'],
+    ['cognito', 'http'],
+    ['ip', 'rest'],
+  ] as const)('--auth %s with --api %s appears, with and without a custom domain', (auth, api) => {
+    expect(idsWhere((a) => a.auth === auth && a.api === api && a.domain === '')).not.toEqual([]);
+    expect(idsWhere((a) => a.auth === auth && a.api === api && a.domain !== '')).not.toEqual([]);
+  });
+
+  test('--auth ip always comes with --allow-ip, and never with an HTTP API', () => {
+    for (const { v, a } of answers) {
+      expect(a.auth === 'ip' ? a.allowIp.length > 0 && a.api === 'rest' : a.allowIp.length === 0, v.id).toBe(true);
+    }
+  });
+
+  test('sign-in goes through sam build (its libraries are in the artefact)', () => {
+    expect(idsWhere((a) => a.auth === 'cognito' && a.runtime === CI_PYTHON_RUNTIME)).not.toEqual([]);
+  });
+
   test('one variant is all defaults (the one a user gets from --yes)', () => {
     expect(VARIANTS.filter((v) => v.flags.length === 0)).toHaveLength(1);
   });

@@ -14,6 +14,8 @@ export const DEFAULT_ANSWERS: Answers = {
   binaryTypes: ['*/*'],
   arch: 'arm64',
   runtime: 'python3.13',
+  auth: 'none',
+  allowIp: [],
 };
 
 export function context(overrides: Partial<Answers> = {}): TemplateContext {

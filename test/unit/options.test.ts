@@ -25,7 +25,7 @@ describe('defaults', () => {
     it.each(contexts)(`--${opt.flag || 'project-dir'} default is valid in %j`, (ctx) => {
       const value = opt.default(ctx);
       if (value === undefined) {
-        expect(opt.key).toBe('certificateArn'); // the only answer without a default
+        expect(['certificateArn', 'allowIp']).toContain(opt.key); // the only answers without a default
         return;
       }
       expect(opt.validate(value, ctx)).toBeUndefined();
@@ -176,6 +176,48 @@ const CASES: Record<string, { ctx?: RawAnswers; accept: string[]; refuse: [strin
   runtime: {
     accept: ['python3.11', 'python3.12', 'python3.13', 'python3.14'],
     refuse: [['python3.10', /one of: python3.11, python3.12, python3.13, python3.14/], ['3.13', /one of/], ['python3.15', /one of/]],
+  },
+  authRest: {
+    ctx: { api: 'rest' },
+    accept: ['none', 'cognito', 'ip'],
+    refuse: [['Cognito', /one of: none, cognito, ip/], ['iam', /one of/], ['', /one of/]],
+  },
+  authHttp: {
+    ctx: { api: 'http' },
+    accept: ['none', 'cognito'],
+    refuse: [['ip', /--auth ip needs a REST API \(--api rest\): it is a resource policy, and HTTP APIs have none/]],
+  },
+  allowIp: {
+    ctx: { auth: 'ip' },
+    accept: [
+      '203.0.113.0/24',
+      '198.51.100.7/32',
+      '10.0.0.0/8,192.168.0.0/16',
+      '2001:db8::/32',
+      '2001:db8:0:0:1::/80, 203.0.113.0/24',
+      '::1/128',
+      '128.0.0.0/1',
+    ],
+    refuse: [
+      ['10.0.0.1/8', /"?10\.0\.0\.1\/8"? has host bits set: the network is 10\.0\.0\.0\/8/],
+      ['2001:db8::1/32', /has host bits set: the network is 2001:db8::\/32/],
+      ['0.0.0.0/0', /lets every address in: that is --auth none/],
+      ['::/0', /lets every address in/],
+      ['10.0.0.0/0', /lets every address in/],
+      ['10.0.0.0', /not a network in CIDR notation/],
+      ['10.0.0.0/33', /not a network in CIDR notation/],
+      ['2001:db8::/129', /not a network in CIDR notation/],
+      ['10.1/16', /not a network in CIDR notation/],
+      ['010.0.0.0/8', /not a network in CIDR notation/],
+      ['10.0.0.0/8/8', /not a network in CIDR notation/],
+      ['10.0.0.0/+8', /not a network in CIDR notation/],
+      ['10.0.0.0/ 8', /not a network in CIDR notation/],
+      ['fe80::%eth0/64', /not a network in CIDR notation/],
+      ['example.com/32', /not a network in CIDR notation/],
+      ['10.0.0.0/8,', /not a network in CIDR notation/],
+      ['203.0.113.0/24,10.0.0.1/8', /10\.0\.0\.1\/8 has host bits set/],
+      ['', /--auth ip needs the networks allowed in/],
+    ],
   },
 };
 

@@ -28,6 +28,10 @@ def config() -> StackConfig:
 def function_environment(config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The environment variables template.yaml gives the function, as Lambda would set them."""
     env = config.string_environment()
+    # The dashboard's tests run with sign-in off (a stack with --auth cognito sets DASH_AUTH):
+    # tests/test_auth.py turns it on, against a local OpenID Connect provider.
+    env.pop("DASH_AUTH", None)
+    monkeypatch.delenv("DASH_AUTH", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env

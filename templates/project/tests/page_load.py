@@ -18,6 +18,9 @@ except ImportError:
     from backports import zstd
 
 BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd"
+# Dash Pages' components in the frame of every page: its dcc.Location and the page's container.
+PAGES_LOCATION = "_pages_location"
+PAGES_CONTENT = "_pages_content"
 # The birthday callback, as the renderer posts it when a date is picked.
 AGE_CALLBACK = {
     "output": "age.children",
@@ -122,12 +125,19 @@ def _outputs(output: str) -> list[dict[str, str]]:
     return [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True)) for p in parts]
 
 
-def initial_callbacks(layout: Any, dependencies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The _dash-update-component bodies the renderer posts when the page first loads."""
+def initial_callbacks(layout: Any, dependencies: list[dict[str, Any]], added: Any = None) -> list[dict[str, Any]]:
+    """The _dash-update-component bodies the renderer posts for components that appear: the
+    server callbacks (not clientside, not prevent_initial_call) whose inputs are all in `layout`
+    and, when `added` is given, one of whose inputs is in that newly added part."""
     values = component_values(layout)
+    new_ids = {i for i, _ in component_values(added)} if added is not None else None
     bodies = []
     for dep in dependencies:
-        if dep.get("prevent_initial_call"):
+        if dep.get("prevent_initial_call") or dep.get("clientside_function"):
+            continue
+        if not all((i["id"], "id") in values for i in dep["inputs"]):
+            continue
+        if new_ids is not None and not any(i["id"] in new_ids for i in dep["inputs"]):
             continue
         outputs = _outputs(dep["output"])
         bodies.append(
@@ -142,13 +152,33 @@ def initial_callbacks(layout: Any, dependencies: list[dict[str, Any]]) -> list[d
     return bodies
 
 
-def load_page(gateway: LocalGateway, accept_encoding: str | None) -> dict[str, GatewayResponse]:
-    """Every request of a first page load, by URL: the page, the scripts, stylesheets and favicon it
-    names, the async chunks and plotly.js, the layout, the dependencies and the initial callbacks."""
+def routing_callback(dependencies: list[dict[str, Any]], pathname: str, search: str = "") -> dict[str, Any]:
+    """The body Dash Pages' router gets when its dcc.Location reports the address (on load, on a
+    dcc.Link click, on back and forward): it answers with the page's layout and title."""
+    dep = next(d for d in dependencies if "_pages_content.children" in d["output"])
+    return {
+        "output": dep["output"],
+        "outputs": _outputs(dep["output"]),
+        "inputs": [{**i, "value": {"pathname": pathname, "search": search}[i["property"]]} for i in dep["inputs"]],
+        "state": [],
+        "changedPropIds": [f"{PAGES_LOCATION}.pathname"],
+    }
+
+
+def routed_page(response: GatewayResponse) -> tuple[Any, str]:
+    """The page layout and the title from the router's answer."""
+    answer = json.loads(decoded_body(response))["response"]
+    return answer[PAGES_CONTENT]["children"], answer["_pages_store"]["data"]["title"]
+
+
+def load_page(gateway: LocalGateway, accept_encoding: str | None, path: str = "") -> dict[str, GatewayResponse]:
+    """Every request of a first page load of `path` (below the prefix), by URL: the page, the
+    scripts, stylesheets and favicon it names, the async chunks and plotly.js, the layout, the
+    dependencies, the router's callback (the page itself) and the callbacks of the page's components."""
     prefix = gateway.prefix
     responses: dict[str, GatewayResponse] = {}
-    page = get(gateway, prefix, "text/html,application/xhtml+xml,*/*;q=0.8", accept_encoding)
-    responses[prefix] = page
+    page = get(gateway, prefix + path, "text/html,application/xhtml+xml,*/*;q=0.8", accept_encoding)
+    responses[prefix + path] = page
     parsed = parse_page(decoded_body(page))
     for url in parsed.scripts + [prefix + s for s in ASYNC_SCRIPTS]:
         responses[url] = get(gateway, url, "*/*", accept_encoding)
@@ -160,8 +190,13 @@ def load_page(gateway: LocalGateway, accept_encoding: str | None) -> dict[str, G
     dependencies = get(gateway, prefix + "_dash-dependencies", "application/json", accept_encoding)
     responses[prefix + "_dash-layout"] = layout
     responses[prefix + "_dash-dependencies"] = dependencies
-    bodies = initial_callbacks(json.loads(decoded_body(layout)), json.loads(decoded_body(dependencies)))
+    shell, deps = json.loads(decoded_body(layout)), json.loads(decoded_body(dependencies))
+    url = prefix + "_dash-update-component"
+    bodies = initial_callbacks(shell, deps)
+    routed = post_json(gateway, url, routing_callback(deps, prefix + path), accept_encoding)
+    responses[f"{url}#router"] = routed
+    content, _title = routed_page(routed)
+    bodies += initial_callbacks([shell, content], deps, added=content)
     for n, body in enumerate(bodies):
-        url = prefix + "_dash-update-component"
         responses[f"{url}#{n}"] = post_json(gateway, url, body, accept_encoding)
     return responses

@@ -46,3 +46,19 @@ def test_kpis_follow_the_selection() -> None:
     assert countries == "2"
     assert people.endswith(" m")
     assert life.endswith(" years")
+
+
+def test_a_chart_click_names_a_known_country_or_none() -> None:
+    assert callbacks.clicked_country({"points": [{"customdata": [9_031_088, "sweden"]}]}) == "sweden"
+    assert callbacks.clicked_country({"points": [{"customdata": "korea-rep"}]}) == "korea-rep"
+    for hostile in (None, {}, {"points": []}, {"points": [{"customdata": ["//evil.example"]}]}, {"points": "x"}):
+        assert callbacks.clicked_country(hostile) is None
+    ranking = callbacks.ranking_figure(2007, ALL_CONTINENTS)["data"][0]
+    assert [data.countries()[slug].name for slug in ranking["customdata"]] == ranking["y"]
+
+
+def test_country_slugs() -> None:
+    assert len(data.countries()) == 142
+    assert data.slug_of("Korea, Dem. Rep.") == "korea-dem-rep"
+    assert data.countries()["cote-d-ivoire"].name == "Cote d'Ivoire"
+    assert [r.year for r in data.country_rows("Sweden")] == list(data.years())

@@ -62,8 +62,15 @@ def sam_local(request: pytest.FixtureRequest, tmp_path: Path, config: StackConfi
     # SAM lets the shell's value of a declared variable win; the test's own environment must not.
     for name in config.environment:
         monkeypatch.delenv(name, raising=False)
-    service = local_api(template)
+    monkeypatch.setattr(apps, "_apps", type(apps._apps)())  # apps built under this environment
+    # With sign-in on, the stack's user pool does not exist locally: turned off the way
+    # `sam local start-api --env-vars` would (test_sign_in_fails_closed_under_sam_local covers it on).
+    service = local_api(template, env_vars={"DashFunction": {"DASH_AUTH": "none"}} if signs_in(config) else None)
     return service._app.test_client(), service.lambda_runner.local_runtime, types or config.binary_media_types
+
+
+def signs_in(config: StackConfig) -> bool:
+    return config.environment.get("DASH_AUTH", "none") != "none"
 
 
 def app_answer(path: str, method: str = "GET", body: dict | None = None) -> bytes:
@@ -143,3 +150,22 @@ def test_the_handler_knows_when_sam_local_decodes(accept, content_type, binary_t
     )
 
     assert responses.sam_local_decodes(accept, content_type, binary_types) is bool(sam_decodes)
+
+
+def test_sign_in_fails_closed_under_sam_local(config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As template.yaml has it: with sign-in, a page is sent to the user pool's login and the rest is
+    refused, since no session can be had locally; without, the dashboard answers."""
+    for name in config.environment:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(apps, "_apps", type(apps._apps)())
+    client = local_api()._app.test_client()
+
+    page = client.get("/", headers={"Accept": PAGE_ACCEPT})
+    layout = client.get("/_dash-layout", headers={"Accept": "application/json"})
+
+    if signs_in(config):
+        assert page.status_code == 302
+        assert "/oauth2/authorize?" in page.headers["Location"]
+        assert layout.status_code == 401
+    else:
+        assert (page.status_code, layout.status_code) == (200, 200)

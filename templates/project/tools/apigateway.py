@@ -68,12 +68,14 @@ class LocalGateway:
         base_path: str | None = None,
         reading: str = "key",
         scheme: str = "https",
+        stage_variables: dict[str, str] | None = None,
     ) -> None:
         if reading not in READINGS:
             raise ValueError(f"reading must be one of {', '.join(READINGS)}, not {reading!r}")
         if reading != "key" and not (custom_domain and config.api == "http"):
             raise ValueError("a reading is for an HTTP API behind a custom domain")
         self.config = config
+        self.stage_variables = stage_variables or None  # the stage's Variables / StageVariables
         self.lambda_handler = lambda_handler
         self.custom_domain = custom_domain
         self.base_path = (base_path if base_path is not None else config.base_path or "").strip("/")
@@ -150,7 +152,7 @@ class LocalGateway:
             "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
             "multiValueQueryStringParameters": multi_query or None,
             "pathParameters": path_parameters,
-            "stageVariables": None,
+            "stageVariables": self.stage_variables,
             "requestContext": {
                 "resourcePath": resource,
                 "httpMethod": method,
@@ -209,6 +211,8 @@ class LocalGateway:
         }
         if cookies:
             event["cookies"] = cookies
+        if self.stage_variables:
+            event["stageVariables"] = self.stage_variables
         if query:
             event["queryStringParameters"] = {k: v for k, v in parse_qsl(query, keep_blank_values=True)}
         if path_parameters:

@@ -1,6 +1,6 @@
 """`make sam-local`: SAM CLI's own `sam local start-api` emulation of API Gateway, without Docker.
 
-    python -m tools.sam_local [--port 3000] [--host 127.0.0.1] [--template template.yaml]
+    python -m tools.sam_local [--port 3000] [--host 127.0.0.1] [--template template.yaml] [--env-vars env.json]
 
 `sam build && sam local start-api` runs every request in a Lambda container (Docker). This runs the
 same parts of the pinned aws-sam-cli, reading template.yaml: the route provider (which routes, which
@@ -9,7 +9,9 @@ function's answer into the response, exactly as `sam local start-api` does. Only
 replaced: the handler is called in this process, with the environment variables SAM resolves for the
 function (AWS_SAM_LOCAL=true among them). So what works here works under `sam local start-api`, and
 what that does not model (the stage prefix, custom domains, wildcard binary media types) is not
-modelled here either: `make serve` models API Gateway itself.
+modelled here either: `make serve` models API Gateway itself. --env-vars takes the JSON file
+`sam local start-api --env-vars` does ({"DashFunction": {"NAME": "value"}}, or {"Parameters": {...}}
+for every function), e.g. to point sign-in at a provider you run locally.
 """
 
 from __future__ import annotations
@@ -87,9 +89,15 @@ def _handler(code_dir: str, handler: str) -> Any:
     return getattr(module, function_name)
 
 
-def local_api(template: Path = TEMPLATE, port: int = 3000, host: str = "127.0.0.1") -> LocalApigwService:
+def local_api(
+    template: Path = TEMPLATE,
+    port: int = 3000,
+    host: str = "127.0.0.1",
+    env_vars: dict[str, dict[str, str]] | None = None,
+) -> LocalApigwService:
     """The Flask service behind `sam local start-api` for `template`, created (not started), with the
-    in-process runtime instead of Docker (`service.lambda_runner.local_runtime`)."""
+    in-process runtime instead of Docker (`service.lambda_runner.local_runtime`); `env_vars` as in
+    `sam local start-api --env-vars`."""
     cwd = str(template.resolve().parent)
     stacks, _ = SamLocalStackProvider.get_stacks(str(template))
     runner = LocalLambdaRunner(
@@ -97,6 +105,7 @@ def local_api(template: Path = TEMPLATE, port: int = 3000, host: str = "127.0.0.
         function_provider=SamFunctionProvider(stacks),
         cwd=cwd,
         real_path=cwd,
+        env_vars_values=env_vars,
     )
     service = LocalApigwService(api=ApiProvider(stacks, cwd=cwd).api, lambda_runner=runner, port=port, host=host)
     service.create()
@@ -108,9 +117,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=3000, help="port (default 3000; 0 picks a free one)")
     parser.add_argument("--template", type=Path, default=TEMPLATE, help="the SAM template (default template.yaml)")
+    parser.add_argument(
+        "--env-vars", type=Path, help="JSON file of environment variable overrides, as sam local start-api takes"
+    )
     args = parser.parse_args(argv)
 
-    service = local_api(args.template, args.port, args.host)
+    env_vars = json.loads(args.env_vars.read_text(encoding="utf-8")) if args.env_vars else None
+    service = local_api(args.template, args.port, args.host, env_vars)
     server = make_server(args.host, args.port, service._app, threaded=True)
     service.port = server.port  # what SAM writes into X-Forwarded-Port
     title = "Serving the Lambda handler through SAM CLI's local API Gateway (sam local start-api) at"

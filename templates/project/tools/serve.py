@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tools.apigateway import READINGS, LocalGateway
+from tools.local_sign_in import configure
 from tools.stack_config import stack_config
 
 
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--reading is for HTTP APIs: a REST API's custom domain keeps the base path in the path")
     # Like `sam local`: the function sees the environment variables template.yaml gives it.
     os.environ.update(config.string_environment())
+    sign_in = configure()  # on only against a provider you name (tools/local_sign_in.py)
     from handler import lambda_handler  # after the environment is set, as on Lambda
 
     gateway = LocalGateway(
@@ -100,6 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.custom_domain:
         reading = f", rawPath reading {gateway.reading!r}" if config.api == "http" else ""
         lines.append(f"  (as the custom domain {gateway.host}{reading})")
+    lines.append(str(sign_in))
     serve_until_interrupted(server, lines)
 
 

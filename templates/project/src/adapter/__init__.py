@@ -5,6 +5,7 @@ your dashboard lives in src/dashboard/.
     doors      which door a request came through, and the URL prefix the browser sees there
     apps       one Dash app per prefix, built on first use and cached for the container's life
     responses  binary bodies, the 6 MB limit, and the handler's own plain answers
+    auth       sign-in (--auth cognito): only a verified session reaches the app
 
 handler.py ties them together.
 """

@@ -17,6 +17,8 @@ from dash import Dash
 
 from dashboard import create_app
 
+from . import auth
+
 logger = logging.getLogger("handler")
 
 # apig-wsgi base64-encodes every content type it does not know as text. Without /etc/mime.types
@@ -54,7 +56,9 @@ def _entry_for(prefix: str) -> tuple[Dash, WsgiHandler]:
         if entry is None:
             logger.info("building the Dash app for prefix %s", prefix)
             app = create_app(prefix)
-            entry = (app, to_lambda_handler(app.server))
+            # With sign-in on, only a verified session reaches the app (adapter/auth.py).
+            wsgi_app = auth.protect(app, prefix) if auth.enabled() else app.server
+            entry = (app, to_lambda_handler(wsgi_app))
             _apps[prefix] = entry
             if len(_apps) > MAX_CACHED_APPS:
                 _apps.popitem(last=False)

@@ -18,9 +18,10 @@ from werkzeug.exceptions import NotFound
 
 from .callbacks import register_callbacks
 from .layout import build_layout
+from .links import add_redirects
+from .pages import REDIRECTS, TITLE, register_pages
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
-TITLE = "Serverless Dash"
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -40,7 +41,10 @@ def request_ids(lambda_context: Any, request_context: Any) -> str:
 
 
 class DashboardServer(Flask):
-    """Flask, logging an unhandled error with the ids of the request it broke."""
+    """Flask, logging an unhandled error with the ids of the request it broke, and knowing its Dash
+    app (links.href asks it for the door's prefix)."""
+
+    dash_app: Dash | None = None
 
     def log_exception(self, exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None]) -> None:
         # apig-wsgi puts the Lambda context and API Gateway's requestContext in the WSGI environ.
@@ -53,7 +57,8 @@ def create_app(requests_pathname_prefix: str = "/", *, debug: bool = False) -> D
     """A Dash app whose page links start with `requests_pathname_prefix` (e.g. "/Prod/").
 
     Its Flask routes stay at "/": the handler strips the prefix from the path before the request
-    reaches Flask wherever API Gateway leaves it in.
+    reaches Flask wherever API Gateway leaves it in. Every page (pages.py) answers at every path
+    below the prefix: "/Prod/country/sweden" loads that page directly.
     """
     app = Dash(
         __name__,
@@ -67,9 +72,16 @@ def create_app(requests_pathname_prefix: str = "/", *, debug: bool = False) -> D
         serve_locally=True,
         title=TITLE,
         update_title=None,
+        # Dash Pages, with the pages registered in code (pages.py) rather than found in a folder.
+        use_pages=True,
+        pages_folder="",
     )
-    app.layout = build_layout
+    app.server.dash_app = app
+    register_pages()
+    with app.server.app_context():  # Dash calls the layout once now to check it; href asks this app
+        app.layout = build_layout
     register_callbacks(app)
+    add_redirects(app, REDIRECTS)
     _harden(app.server, debug=debug)
     return app
 

@@ -8,8 +8,9 @@ would have none.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from dash import Dash, Input, Output
+from dash import Dash, Input, Output, callback_context
 from dash.exceptions import PreventUpdate
 
 from . import data
@@ -62,9 +63,10 @@ def scatter_figure(year: int, continent: str) -> dict:
                 "x": [r.gdp_per_capita for r in selection],
                 "y": [r.life_expectancy for r in selection],
                 "text": [r.country for r in selection],
-                "customdata": [r.population for r in selection],
+                # [population, slug]: the slug names the country's page when the bubble is clicked.
+                "customdata": [[r.population, data.slug_of(r.country)] for r in selection],
                 "hovertemplate": "<b>%{text}</b><br>GDP per capita $%{x:,.0f}"
-                "<br>Life expectancy %{y:.1f} years<br>Population %{customdata:,}<extra></extra>",
+                "<br>Life expectancy %{y:.1f} years<br>Population %{customdata[0]:,}<extra></extra>",
                 "marker": {
                     "size": [r.population for r in selection],
                     "sizemode": "area",
@@ -129,6 +131,7 @@ def ranking_figure(year: int, continent: str, count: int = 10) -> dict:
                 "orientation": "h",
                 "x": [r.life_expectancy for r in top],
                 "y": [r.country for r in top],
+                "customdata": [data.slug_of(r.country) for r in top],
                 "marker": {"color": [CONTINENT_COLOURS[r.continent] for r in top]},
                 "hovertemplate": "<b>%{y}</b>: %{x:.1f} years<extra></extra>",
             }
@@ -151,6 +154,17 @@ def kpis(year: int, continent: str) -> tuple[str, str, str]:
         f"{people / 1e9:.2f} bn" if people >= 1e9 else f"{people / 1e6:.0f} m",
         f"{data.weighted_life_expectancy(selection):.1f} years",
     )
+
+
+def clicked_country(click_data: Any) -> str | None:
+    """The slug of the country a click on the scatter or the ranking chart landed on, if any.
+
+    Click data comes from the browser: only a slug of a known country is returned."""
+    points = click_data.get("points") if isinstance(click_data, dict) else None
+    point = points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
+    custom = point.get("customdata")
+    slug = custom[-1] if isinstance(custom, list) and custom else custom
+    return slug if isinstance(slug, str) and slug in data.countries() else None
 
 
 def register_callbacks(app: Dash) -> None:
@@ -180,3 +194,17 @@ def register_callbacks(app: Dash) -> None:
             ranking_figure(year, continent),
             *kpis(year, continent),
         )
+
+    @app.callback(
+        Output("navigate", "pathname"),
+        Input("scatter", "clickData"),
+        Input("ranking", "clickData"),
+        prevent_initial_call=True,
+    )
+    def open_country(scatter_click: Any, ranking_click: Any) -> str:
+        # Whichever chart was clicked last; its point names the country. The path gets this
+        # app's prefix: a callback knows its app, so no lookup of the request is needed.
+        slug = clicked_country(scatter_click if callback_context.triggered_id == "scatter" else ranking_click)
+        if slug is None:
+            raise PreventUpdate
+        return app.get_relative_path(f"/country/{slug}")

@@ -7,6 +7,7 @@ Read once with the standard library: a dashboard this size needs no pandas on La
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -38,6 +39,30 @@ def rows() -> tuple[Row, ...]:
             )
             for r in csv.DictReader(f)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Country:
+    slug: str  # its URL segment: /country/<slug>
+    name: str
+    continent: str
+
+
+def slug_of(name: str) -> str:
+    """ "Korea, Rep." -> "korea-rep": lowercase letters and digits, words joined by hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+@cache
+def countries() -> dict[str, Country]:
+    """Every country by its slug, in alphabetical order."""
+    names = sorted({(r.country, r.continent) for r in rows()})
+    return {slug_of(name): Country(slug_of(name), name, continent) for name, continent in names}
+
+
+def country_rows(name: str) -> list[Row]:
+    """One country's rows, oldest year first."""
+    return sorted((r for r in rows() if r.country == name), key=lambda r: r.year)
 
 
 @cache
