@@ -13,15 +13,22 @@ import { REPO_ROOT, venvBin, venvEnv } from '../test/matrix/settings.js';
 import { prepareSharedVenv } from '../test/matrix/venv.js';
 
 const WHO = 'bench';
-// `npm run bench -- --only scaffold`: the scaffold figure alone (seconds instead of minutes).
+// `npm run bench -- --only scaffold`: the scaffold figure alone (seconds instead of minutes);
+// `--only serving`: the serving-path figures of issue 11 alone (bench/results.json untouched);
+// `--only pandas`: the artefact with pandas added through `make lock` alone (a few minutes).
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-if (ONLY !== undefined && ONLY !== 'scaffold') throw new Error(`${WHO}: --only takes scaffold, got ${ONLY}`);
+if (ONLY !== undefined && !['scaffold', 'serving', 'pandas'].includes(ONLY)) {
+  throw new Error(`${WHO}: --only takes scaffold, serving or pandas, got ${ONLY}`);
+}
 const RUNS = {
   scaffold: 21, // whole-process runs of each scaffolder (and of bare node), in turns
   cold: 9, // fresh Python processes per program
   warm: 600, // requests per request type (callbacks: a third of it)
   artefactCold: 5, // fresh processes per artefact (without bytecode one takes seconds)
+  serving: 9, // warm first page loads per Accept-Encoding
 };
+// The stage throttling the template sets (DashApi), and the burst it had before issue 11.
+const THROTTLE = { rate: 10, burst: 250, previousBurst: 50 };
 const MB = 1_000_000; // decimal megabytes throughout (2.0 MB = 2,000,000 bytes)
 const LAMBDA_RESPONSE_LIMIT = 6_291_456;
 const DIST = path.join(REPO_ROOT, 'dist');
@@ -207,9 +214,9 @@ async function benchPackage(scratch: string) {
 
 // --- the generated project (Python side) --------------------------------------------------------
 
-async function measure(what: string, project: string, runs: number): Promise<any> {
-  const result = await execa(venvBin('python'), [MEASURE, what, '--project', project, '--runs', String(runs)], {
-    env: venvEnv(),
+async function measure(what: string, project: string, runs: number, extra: string[] = [], env: Record<string, string> = {}): Promise<any> {
+  const result = await execa(venvBin('python'), [MEASURE, what, '--project', project, '--runs', String(runs), ...extra], {
+    env: { ...venvEnv(), ...env },
     stderr: 'inherit',
   });
   return JSON.parse(result.stdout);
@@ -345,6 +352,107 @@ function recordArtefact(artefact: any) {
   }
 }
 
+function recordPandas(withPandas: any, artefact?: any) {
+  const { after } = withPandas;
+  const without = artefact ? `without it (this run): ${mb(artefact.after.bytes)}; ` : '';
+  record({
+    figure: `sam build artefact with ${withPandas.requirement} added through make lock, with bytecode (unzipped / zipped / files)`,
+    value: `${mb(after.bytes)} / ${mb(withPandas.after_zipped_bytes)} / ${after.files}`,
+    baseline: `${without}Lambda limit ${mb(withPandas.limit_bytes)} (250 MiB); added pins: ${withPandas.pins_added.join(', ')}`,
+    ratio: after.bytes / withPandas.limit_bytes,
+    budget: '< 250 MB unzipped',
+    met: after.bytes < withPandas.limit_bytes,
+  });
+  const cold = withPandas.cold_start;
+  if (cold) {
+    record({
+      figure: `Cold start from that artefact, pandas imported at module level (dashboard/data.py), median of ${cold.runs}`,
+      value: `${ms(cold.imported.median_ms)} (CPU ${ms(cold.imported.cpu_median_ms)})`,
+      baseline: `pandas in the artefact, not imported: ${ms(cold.not_imported.median_ms)} (CPU ${ms(cold.not_imported.cpu_median_ms)})`,
+      ratio: cold.imported.median_ms / cold.not_imported.median_ms,
+      budget: '—',
+      met: null,
+    });
+  }
+}
+
+// --- the serving path (issue 11) ----------------------------------------------------------------
+
+/**
+ * The four serving-path figures: each beside what the same page load did before (files compressed
+ * per request, no CloudFront, a burst of 50), measured in the same run. `built` is the function's
+ * sam build artefact, whose Dash and Plotly carry the copies compressed at build time.
+ */
+async function benchServing(scratch: string, project: string, built: string, coldStartMs: number) {
+  progress(WHO, 'serving: page loads compressed per request (source) and as stored (sam build artefact)');
+  const before = await measure('serving', project, RUNS.serving);
+  const after = await measure('serving', project, RUNS.serving, [], { PYTHONPATH: built });
+  if (!after.stored_encodings) throw new Error(`${WHO}: the sam build artefact has no stored encodings`);
+
+  progress(WHO, 'serving: a --cdn project, two visitors through the modelled distribution');
+  const cdnProject = path.join(scratch, 'bench-cdn');
+  await runStep(WHO, 'generate --cdn', process.execPath, [CREATE_BIN, cdnProject, '--yes', '--no-git', '--no-install', '--cdn']);
+  const cdn = await measure('cdn', cdnProject, 1);
+
+  progress(WHO, 'serving: visitors in the same second (token bucket and Lambda model)');
+  const servingFile = path.join(scratch, 'serving.json');
+  await fs.writeFile(servingFile, JSON.stringify({ before, after }));
+  const visitors = await measure('visitors', project, 1, [
+    '--serving', servingFile, '--cold-start-ms', String(coldStartMs), '--rate', String(THROTTLE.rate),
+    '--bursts', `${THROTTLE.previousBurst},${THROTTLE.burst}`,
+  ]);
+  recordServing(before, after, cdn, visitors, coldStartMs);
+  return { before, after, cdn, visitors, coldStartMs, throttle: THROTTLE };
+}
+
+function recordServing(before: any, after: any, cdn: any, visitors: any, coldStartMs: number) {
+  const second = cdn.second_visit;
+  record({
+    figure: "Lambda invocations, a second visitor's first page load (new browser), --cdn",
+    value: `${second.invocations} of ${second.requests} requests`,
+    baseline: `first visitor through CloudFront: ${cdn.first_visit.invocations}; without CloudFront: every one of ${before.loads.Chromium.invocations}`,
+    ratio: second.invocations / before.loads.Chromium.invocations,
+    budget: '≤ 5',
+    met: second.invocations <= 5,
+  });
+  const model = (load: string, burst: number, viaCdn: boolean) =>
+    visitors[`${load}, burst ${burst}, ${viaCdn ? 'with' : 'without'} CloudFront`];
+  for (const [viaCdn, budget] of [[false, 10], [true, 25]] as const) {
+    const now = model('after', THROTTLE.burst, viaCdn);
+    const then = model('before', THROTTLE.previousBurst, viaCdn);
+    record({
+      figure: `Visitors opening it in the same second with no 429, ${viaCdn ? 'with' : 'without'} --cdn (model: ${THROTTLE.rate}/s, burst ${THROTTLE.burst}, cold start ${Math.round(coldStartMs)} ms)`,
+      value: `${now.visitors} (peak ${now.peak_concurrency} containers, ${now.cold_starts} cold starts)`,
+      baseline: `burst ${THROTTLE.previousBurst}, compressed per request: ${then.visitors}`,
+      ratio: then.visitors ? now.visitors / then.visitors : null,
+      budget: `≥ ${budget}`,
+      met: now.visitors >= budget,
+    });
+  }
+  for (const browser of ['Chromium', 'Safari']) {
+    const [a, b] = [after.loads[browser], before.loads[browser]];
+    record({
+      figure: `Bytes on the wire, first page load, ${browser} (${a.accept_encoding})`,
+      value: `${bytes(a.wire_bytes)} (${mb(a.wire_bytes)})`,
+      baseline: `compressed per request: ${mb(b.wire_bytes)}`,
+      ratio: a.wire_bytes / b.wire_bytes,
+      budget: '≤ 1.50 MB',
+      met: a.wire_bytes <= 1.5 * MB,
+    });
+  }
+  const worst = (loads: any) => Object.values(loads).reduce((w: any, l: any) => (l.handler_ms > w.handler_ms ? l : w));
+  const [slowAfter, slowBefore] = [worst(after.loads) as any, worst(before.loads) as any];
+  const each = (loads: any) => Object.entries(loads).map(([n, l]: [string, any]) => `${n} ${ms(l.handler_ms)}`).join(', ');
+  record({
+    figure: `Handler time, warm first page load (${after.loads.Chromium.invocations} requests), slowest Accept-Encoding, median of ${RUNS.serving}`,
+    value: `${ms(slowAfter.handler_ms)} (${each(after.loads)})`,
+    baseline: `compressed per request: ${ms(slowBefore.handler_ms)} (${each(before.loads)})`,
+    ratio: slowAfter.handler_ms / slowBefore.handler_ms,
+    budget: '≤ 25 ms',
+    met: slowAfter.handler_ms <= 25,
+  });
+}
+
 // --- output -------------------------------------------------------------------------------------
 
 const verdict = (f: Figure) => (f.met === null ? '' : f.met ? 'met' : 'MISSED');
@@ -377,13 +485,13 @@ async function main() {
   const started = performance.now();
   const loadBefore = os.loadavg();
   try {
-    progress(WHO, `scaffold time: ${RUNS.scaffold} runs each`);
-    const scaffold = await benchScaffold(scratch);
+    if (ONLY === undefined || ONLY === 'scaffold') progress(WHO, `scaffold time: ${RUNS.scaffold} runs each`);
+    const scaffold = ONLY === 'serving' || ONLY === 'pandas' ? undefined : await benchScaffold(scratch);
     if (ONLY === 'scaffold') {
       printTable(); // a part only: bench/results.json keeps the last full run
       return;
     }
-    const pkg = await benchPackage(scratch);
+    const pkg = ONLY === 'serving' || ONLY === 'pandas' ? undefined : await benchPackage(scratch);
 
     // One project for every Python figure: python3.11 (the runtime this machine's Python can
     // compile bytecode for) on this machine's architecture, so its sam build artefact can run here.
@@ -394,9 +502,24 @@ async function main() {
     await prepareSharedVenv(WHO, project);
     const python = (await execa(venvBin('python'), ['-c', 'import sys; print(sys.version.split()[0])'])).stdout;
 
+    if (ONLY === 'pandas') {
+      progress(WHO, 'artefact with pandas (make lock, sam build)');
+      recordPandas(await measure('artefact-pandas', project, RUNS.artefactCold));
+      printTable(); // a part only: bench/results.json keeps the last full run
+      console.log(`\nMarkdown (README.md, "Benchmarks"):\n\n${markdownTable()}\n`);
+      return;
+    }
     progress(WHO, 'cold start');
     const cold = await measure('cold', project, RUNS.cold);
     recordCold(cold);
+    const built = path.join(project, '.aws-sam', 'build', 'DashFunction');
+    if (ONLY === 'serving') {
+      await runStep(WHO, 'sam build', venvBin('sam'), ['build'], { cwd: project, env: venvEnv() });
+      await benchServing(scratch, project, built, cold.handler.median_ms);
+      printTable();
+      console.log(`\nMarkdown:\n\n${markdownTable()}\n`);
+      return;
+    }
     progress(WHO, 'warm latency');
     const warm = await measure('warm', project, RUNS.warm);
     recordWarm(warm);
@@ -406,6 +529,10 @@ async function main() {
     progress(WHO, 'artefact size (pip install, sam build)');
     const artefact = await measure('artefact', project, RUNS.artefactCold);
     recordArtefact(artefact);
+    const serving = await benchServing(scratch, project, built, cold.handler.median_ms);
+    progress(WHO, 'artefact with pandas (make lock, sam build)');
+    const withPandas = await measure('artefact-pandas', project, RUNS.artefactCold);
+    recordPandas(withPandas, artefact);
 
     const machine = {
       nproc: os.availableParallelism(),
@@ -422,7 +549,7 @@ async function main() {
       seconds: Math.round((performance.now() - started) / 1000),
       units: 'ms: milliseconds; MB: 1,000,000 bytes; B: bytes',
       figures,
-      details: { scaffold, package: pkg, cold, warm, page, artefact },
+      details: { scaffold, package: pkg, cold, warm, page, artefact, serving, withPandas },
     };
     await fs.writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 

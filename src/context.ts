@@ -14,6 +14,7 @@ export interface Answers {
   certificateArn: string; // '' when no domain
   hostedZoneId: string; // '' = no Route 53 record
   basePath: string; // '' = domain root
+  cdn: boolean; // a CloudFront distribution in front of the API (DESIGN.md section 9)
   memory: number;
   timeout: number;
   binaryTypes: string[];
@@ -30,9 +31,15 @@ export interface TemplateContext extends Answers {
   hasDomain: boolean;
   hasHostedZone: boolean;
   hasBasePath: boolean;
+  /** The API itself has the custom domain (a domain without --cdn; with --cdn the distribution has it). */
+  hasApiDomain: boolean;
+  /** The URL prefix a viewer sees on the distribution: "/" or "/<base path>/". */
+  cdnPrefix: string;
+  /** CloudFront path patterns cached at the edge: Dash's component suites and the app's assets. */
+  cdnCachedPaths: string[];
   /** false only for the HTTP API `$default` stage, whose URL has no stage segment. */
   hasStagePrefix: boolean;
-  /** The function has environment variables: binary media types (REST), custom domain, sign-in. */
+  /** The function has environment variables: binary media types (REST), custom domain, sign-in, the CloudFront origin secret. */
   hasFunctionEnvironment: boolean;
   /** "3.13" for runtime "python3.13". */
   pythonVersion: string;
@@ -66,8 +73,11 @@ export function templateContext(a: Answers): TemplateContext {
     hasDomain: a.domain !== '',
     hasHostedZone: a.hostedZoneId !== '',
     hasBasePath: a.basePath !== '',
+    hasApiDomain: a.domain !== '' && !a.cdn,
+    cdnPrefix: a.basePath ? `/${a.basePath}/` : '/',
+    cdnCachedPaths: ['_dash-component-suites/*', 'assets/*'].map((p) => (a.basePath ? `${a.basePath}/${p}` : p)),
     hasStagePrefix: a.stage !== '$default',
-    hasFunctionEnvironment: a.api === 'rest' || a.domain !== '' || a.auth === 'cognito',
+    hasFunctionEnvironment: a.api === 'rest' || a.domain !== '' || a.auth === 'cognito' || a.cdn,
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),
     samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),

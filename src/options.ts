@@ -23,7 +23,7 @@ export type TextKey =
   | 'runtime'
   | 'auth'
   | 'allowIp';
-export type BoolKey = 'git' | 'install';
+export type BoolKey = 'cdn' | 'git' | 'install';
 
 /** Answers as typed, in question order; a key is absent until answered. */
 export type RawAnswers = Partial<Record<TextKey, string> & Record<BoolKey, boolean>>;
@@ -85,6 +85,8 @@ const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 // region names like eu-west-1, us-gov-west-1, us-isob-east-1, eusc-de-east-1.
 const CERTIFICATE_ARN =
   /^arn:aws(-cn|-us-gov|-iso(-[bef])?|-eusc)?:acm:[a-z]{2,4}(-[a-z]+)+-\d{1,2}:\d{12}:certificate\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** CloudFront takes certificates from this region only. */
+export const CLOUDFRONT_CERTIFICATE_REGION = 'us-east-1';
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
 const BASE_PATH = /^[A-Za-z0-9._-]{1,64}$/;
 // RFC 6838 restricted-name: a letter or digit, then up to 126 of these; `*` as a wildcard.
@@ -197,6 +199,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   {
+    key: 'cdn',
+    flag: 'cdn',
+    kind: 'confirm',
+    message: 'Put CloudFront in front?',
+    help: `a CloudFront distribution in front of the API: Dash's scripts and assets from the edge, HTTPS redirect, the only way in (--no-cdn: none); with --domain the certificate must be in ${CLOUDFRONT_CERTIFICATE_REGION}`,
+    defaultHelp: 'no',
+    default: () => false,
+  },
+  {
     key: 'domain',
     flag: 'domain',
     kind: 'text',
@@ -225,13 +236,19 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'text',
     valueName: 'ARN',
     message: 'ACM certificate ARN for the domain',
-    help: 'ACM certificate for the domain (required with --domain), in the stack\'s region',
+    help: `ACM certificate for the domain (required with --domain), in the stack's region; with --cdn in ${CLOUDFRONT_CERTIFICATE_REGION}`,
     defaultHelp: 'none, required with --domain',
     when: domainOnly,
     default: () => undefined,
-    validate(v) {
-      if (CERTIFICATE_ARN.test(v)) return undefined;
-      return 'a custom domain needs an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<uuid>';
+    validate(v, a) {
+      if (!CERTIFICATE_ARN.test(v)) {
+        return 'a custom domain needs an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<uuid>';
+      }
+      const region = v.split(':')[3];
+      if (a.cdn && region !== CLOUDFRONT_CERTIFICATE_REGION) {
+        return `with --cdn the certificate must be in ${CLOUDFRONT_CERTIFICATE_REGION}: CloudFront takes certificates from ${CLOUDFRONT_CERTIFICATE_REGION} only (this one is in ${region}); request or import one there`;
+      }
+      return undefined;
     },
   },
   {
@@ -253,7 +270,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'text',
     valueName: 'SEG',
     message: 'Base path on the domain (empty: the domain root)',
-    help: 'base path mapping on the domain, one segment: 1–64 of A-Z, a-z, 0-9, . _ - (no . with --api http)',
+    help: 'base path on the domain (with --cdn: on the distribution), one segment: 1–64 of A-Z, a-z, 0-9, . _ - (no . with --api http and no --cdn)',
     defaultHelp: 'none (root)',
     when: domainOnly,
     default: () => '',
@@ -262,8 +279,9 @@ export const OPTIONS: readonly OptionSpec[] = [
       if (!BASE_PATH.test(v)) return 'a base path is one segment of 1 to 64 letters, digits, dots, hyphens or underscores (no slash)';
       // Browsers and HTTP clients remove dot segments from a URL (RFC 3986), so no request reaches them.
       if (v === '.' || v === '..') return 'a base path is not . or ..: URLs drop dot segments, so no request would reach it';
-      // SAM's HttpApi refuses any other character in Domain.BasePath when it transforms the template.
-      if (a.api === 'http' && v.includes('.')) return 'an HTTP API base path has no dots: SAM allows only letters, digits, hyphens and underscores there';
+      // SAM's HttpApi refuses any other character in Domain.BasePath when it transforms the template
+      // (behind CloudFront the base path is a path pattern, not an API mapping).
+      if (a.api === 'http' && !a.cdn && v.includes('.')) return 'an HTTP API base path has no dots: SAM allows only letters, digits, hyphens and underscores there';
       return undefined;
     },
   },
@@ -302,19 +320,24 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'text',
     valueName: 'LIST',
     message: 'Binary media types (comma-separated)',
-    help: 'REST only: comma-separated type/subtype list (RFC 6838 characters, * allowed) API Gateway passes as bytes; must include */* or image/* (the favicon)',
+    help: 'REST only: comma-separated type/subtype list (RFC 6838 characters, * allowed) API Gateway passes as bytes; must include */* or image/* (the favicon), and */* with --cdn',
     when: {
       applies: (a) => a.api !== 'http',
       rule: 'HTTP APIs pass binary bodies by default; --binary-types applies to --api rest only',
     },
     default: () => '*/*',
-    validate(v) {
+    validate(v, a) {
       const types = splitList(v);
       if (!types.every((t) => MEDIA_TYPE.test(t))) {
         return 'binary media types are a comma-separated list of type/subtype (e.g. image/png,*/*): letters, digits and !#$&^_.+- (RFC 6838), or *';
       }
       // REST APIs decode a base64 body only when the request's first Accept type is listed, and
       // browsers ask for the favicon with image/avif or image/webp first.
+      // CloudFront asks for the files it caches without the browser's Accept header, and a REST API
+      // decodes a binary body only for a listed first Accept type: only */* covers no Accept at all.
+      if (a.cdn && !types.includes('*/*')) {
+        return 'with --cdn, binary media types must include */*: CloudFront asks for the files it caches without the browser\'s Accept header, and a REST API passes bytes only when the first Accept type is listed (else the favicon and compressed scripts arrive as base64 text)';
+      }
       if (!types.some((t) => t === '*/*' || t === 'image/*')) {
         return 'binary media types must include */* or image/*: browsers ask for the favicon with Accept: image/avif,image/webp,… and API Gateway passes bytes only when that first type is listed (else the favicon arrives as base64 text)';
       }
@@ -357,6 +380,12 @@ export const OPTIONS: readonly OptionSpec[] = [
       if (problem) return problem;
       if (v === 'ip' && a.api === 'http') {
         return '--auth ip needs a REST API (--api rest): it is a resource policy, and HTTP APIs have none';
+      }
+      if (v === 'cognito' && a.cdn) {
+        return '--auth cognito does not work behind --cdn yet: sign-in needs the host name the viewer used, which CloudFront does not pass to the API, and the files CloudFront caches cannot ask for a session; use one or the other';
+      }
+      if (v === 'ip' && a.cdn) {
+        return '--auth ip does not work behind --cdn: the API sees CloudFront\'s addresses, not the viewers\', so its resource policy cannot tell your networks apart';
       }
       return undefined;
     },
@@ -447,6 +476,7 @@ export function toAnswers(a: RawAnswers): Answers {
     certificateArn: a.certificateArn ?? '',
     hostedZoneId: a.hostedZoneId ?? '',
     basePath: a.basePath ?? '',
+    cdn: a.cdn ?? false,
     memory: Number(need('memory')),
     timeout: Number(need('timeout')),
     binaryTypes: api === 'rest' ? splitList(need('binaryTypes')) : [],

@@ -133,6 +133,49 @@ certificateArn.push(
   ['certificate ARN without a domain', [...T, '--certificate-arn', ARN], `--certificate-arn ${ARN}: `, DOMAIN_ONLY],
 );
 
+// CloudFront takes its certificate from us-east-1 only, whatever the stack's region.
+const CDN_REGION = /with --cdn the certificate must be in us-east-1: CloudFront takes certificates from us-east-1 only \(this one is in (\S+)\); request or import one there$/m;
+const cdn: Case[] = [
+  ['eu-west-1', ARN.replace('us-east-1', 'eu-west-1')],
+  ['us-east-2', ARN.replace('us-east-1', 'us-east-2')],
+  ['GovCloud', ARN.replace('arn:aws:', 'arn:aws-us-gov:').replace('us-east-1', 'us-gov-east-1')],
+  ['China', ARN.replace('arn:aws:', 'arn:aws-cn:').replace('us-east-1', 'cn-north-1')],
+].map(([what, v]) => [
+  `--cdn with a certificate in ${what}`,
+  [...T, '--cdn', '--domain', 'dash.example.com', '--certificate-arn', v],
+  `--certificate-arn ${v}: `,
+  CDN_REGION,
+]);
+cdn.push(
+  [
+    '--cdn with binary types without */*',
+    [...T, '--cdn', '--binary-types', 'image/*,font/woff2'],
+    '--binary-types image/*,font/woff2: ',
+    /with --cdn, binary media types must include \*\/\*: CloudFront asks for the files it caches without the browser's Accept header/,
+  ],
+  [
+    '--cdn with --auth cognito',
+    [...T, '--cdn', '--auth', 'cognito'],
+    '--auth cognito: ',
+    /--auth cognito does not work behind --cdn yet: sign-in needs the host name the viewer used/,
+  ],
+  [
+    '--cdn with --auth ip',
+    [...T, '--cdn', '--auth', 'ip', '--allow-ip', '10.0.0.0/8'],
+    '--auth ip: ',
+    /--auth ip does not work behind --cdn: the API sees CloudFront's addresses, not the viewers'/,
+  ],
+  ['--cdn given a value', [...T, '--cdn=yes'], '--cdn takes no value: ', /give --cdn or --no-cdn$/m],
+  ['--cdn and --no-cdn', [...T, '--cdn', '--no-cdn'], '--cdn and --no-cdn ', CONFLICT('cdn')],
+  // The flag order does not matter: the rule is checked with every flag known.
+  [
+    '--cdn after an eu-west-1 certificate',
+    [...T, '--domain', 'dash.example.com', '--certificate-arn', ARN.replace('us-east-1', 'eu-west-1'), '--cdn'],
+    `--certificate-arn ${ARN.replace('us-east-1', 'eu-west-1')}: `,
+    CDN_REGION,
+  ],
+);
+
 const hostedZoneId: Case[] = [
   ['lowercase', 'z123'],
   ['Z alone', 'Z'],
@@ -294,6 +337,7 @@ const CORPUS: Case[] = [
   ...stage,
   ...domain,
   ...certificateArn,
+  ...cdn,
   ...hostedZoneId,
   ...basePath,
   ...binaryTypes,

@@ -39,6 +39,7 @@ describe('interactive', () => {
         { expect: 'Project name', send: `asked-dash${ENTER}` },
         { expect: 'API Gateway flavour', send: `${DOWN}${ENTER}` }, // HTTP API
         { expect: 'API Gateway stage', send: `${ENTER}` },
+        { expect: 'Put CloudFront in front?', send: ENTER }, // default: no
         { expect: 'Custom domain', send: ENTER },
         { expect: 'Lambda memory', send: `${BACKSPACE.repeat(4)}64${ENTER}` },
         { expect: 'must be an integer from 128 to 10240 MB', send: `${BACKSPACE.repeat(2)}512${ENTER}` },
@@ -57,6 +58,19 @@ describe('interactive', () => {
     expect(valuesOf(doc, 'Timeout')).toContain(30);
     expect(valuesOf(doc, 'Runtime')).toContain('python3.12');
     expect(valuesOf(doc, 'AllowAdminCreateUserOnly')).toContain(true); // the Cognito user pool
+  });
+
+  it('with --cdn, re-asks a certificate outside us-east-1 naming the CloudFront rule', async () => {
+    const arn = (region: string) => `arn:aws:acm:${region}:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0`;
+    const r = await session(
+      ['edge', '--yes', '--no-git', '--cdn', '--domain', 'dash.example.com'],
+      [
+        { expect: 'ACM certificate ARN', send: `${arn('eu-west-1')}${ENTER}` },
+        { expect: 'with --cdn the certificate must be in us-east-1', send: `${BACKSPACE.repeat(arn('eu-west-1').length)}${arn('us-east-1')}${ENTER}` },
+      ],
+    );
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(await fs.readFile(path.join(cwd, 'edge', 'template.yaml'), 'utf8')).toContain(arn('us-east-1'));
   });
 
   it('asks for the certificate when a domain is given, and the domain-only questions', async () => {
@@ -93,7 +107,7 @@ describe('interactive', () => {
     const before = await snapshot(cwd);
     const cancel = await session(['busy', '--no-git', '--no-install', '--arch', 'arm64'], [
       { expect: 'API Gateway flavour', send: ENTER },
-      ...['stage', 'Custom domain', 'memory', 'timeout', 'Binary media types'].map((q) => ({ expect: q, send: ENTER })),
+      ...['stage', 'CloudFront', 'Custom domain', 'memory', 'timeout', 'Binary media types'].map((q) => ({ expect: q, send: ENTER })),
       { expect: 'Python runtime', send: ENTER },
       { expect: 'Who may open the dashboard', send: ENTER },
       { expect: 'is not empty', send: ENTER }, // first choice: Cancel
@@ -104,7 +118,7 @@ describe('interactive', () => {
     const yes = await session(['busy', '--yes', '--no-git'], []);
     expect(yes.exitCode, yes.stdout).toBe(2); // --yes: no consent is assumed, even at a terminal
     expect(yes.stdout).toMatch(/pass --overwrite/);
-    const everyAnswer = ['--api', 'http', '--stage', 'x', '--domain', '', '--memory', '256', '--timeout', '9', '--arch', 'arm64', '--runtime', 'python3.13', '--auth', 'none'];
+    const everyAnswer = ['--api', 'http', '--stage', 'x', '--no-cdn', '--domain', '', '--memory', '256', '--timeout', '9', '--arch', 'arm64', '--runtime', 'python3.13', '--auth', 'none'];
     const asked = await session(['busy', '--no-git', '--no-install', ...everyAnswer], [
       { expect: 'is not empty', send: `${DOWN}${DOWN}${ENTER}` },
     ]);

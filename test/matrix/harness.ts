@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { execa, type Options } from 'execa';
 import { parseCfnTemplate, type CfnTemplate } from './cfn-yaml.js';
 import { BASE_FLAGS, expectedAnswers, type ExpectedAnswers, type Variant } from './variants.js';
@@ -165,6 +166,7 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
   if (expected.runtime === ctx.buildRuntime) {
     await runStep(who, 'sam build', venvBin('sam'), ['build'], inProject);
     await checkStep(who, 'build artefact', () => checkArtefact(dir, parseCfnTemplate(templateYaml)));
+    if (variant.addDependency) await addDependency(who, dir, variant.addDependency, parseCfnTemplate(templateYaml), inProject);
   } else {
     progress(who, `sam build skipped: ${expected.runtime} is not the local Python (${ctx.buildRuntime})`);
   }
@@ -298,6 +300,15 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
   }
 
   const domain = resolve(api.Domain) as Record<string, unknown> | undefined;
+  const distributions = Object.values(t.Resources).filter((r) => r.Type === 'AWS::CloudFront::Distribution');
+  if (!want.cdn) {
+    compare('AWS::CloudFront::Distribution count', distributions.length, 0);
+  } else {
+    mismatchesOfDistribution(t, want, distributions, compare, mismatches);
+    // The distribution has the domain; the API has none of its own.
+    compare(`${apiType}.Domain`, domain, undefined);
+    return mismatches;
+  }
   if (want.domain === '') {
     compare(`${apiType}.Domain`, domain, undefined);
   } else if (!domain) {
@@ -336,6 +347,89 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
   return mismatches;
 }
 
+/** Lambda's limit on a function's code, unzipped (250 MB, in MiB as AWS counts it). */
+export const LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024;
+
+/** `name==version` lines of a requirements.txt, markers kept (a package may be pinned once per marker). */
+export function pinLines(text: string): string[] {
+  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.startsWith('-'));
+}
+
+/**
+ * The generated README's "Add a dependency" step, for real: the requirement goes into
+ * src/requirements.in; the project's own requirements test must then fail and name `make lock`;
+ * `make lock` (uv, against the package index) pins it and keeps every pin the project had (click
+ * stays where aws-sam-cli needs it); the test passes; and `sam build` ships it, with bytecode,
+ * under Lambda's 250 MB.
+ */
+async function addDependency(who: string, dir: string, requirement: string, t: CfnTemplate, inProject: StepOptions): Promise<void> {
+  const name = requirement.split(/[=<>!~;[ ]/)[0];
+  const requirementsIn = path.join(dir, 'src', 'requirements.in');
+  const requirementsTxt = path.join(dir, 'src', 'requirements.txt');
+  const before = pinLines(await fs.readFile(requirementsTxt, 'utf8'));
+  await fs.appendFile(requirementsIn, `${requirement}\n`);
+  const requirementsTest = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests/test_requirements.py'];
+  await checkStep(who, `requirements test fails after adding ${name}`, async () => {
+    const result = await execa(venvBin('python'), requirementsTest, { cwd: dir, env: venvEnv(), reject: false, all: true });
+    if (result.exitCode === 0) throw new Error(`tests/test_requirements.py passed with ${name} in requirements.in only`);
+    if (!String(result.all).includes('make lock')) throw new Error(`its failure does not name make lock:\n${result.all}`);
+  });
+  await runStep(who, `make lock (${name})`, 'make', ['lock', `PYTHON=${venvBin('python')}`], inProject);
+  await checkStep(who, 'lock result', async () => {
+    const after = pinLines(await fs.readFile(requirementsTxt, 'utf8'));
+    const lost = before.filter((pin) => !after.includes(pin));
+    if (lost.length) throw new Error(`make lock moved pins it had no reason to move: ${lost.join(', ')}`);
+    if (!after.some((pin) => pin.startsWith(`${name}==`))) throw new Error(`requirements.txt does not pin ${name}`);
+  });
+  await runStep(who, 'requirements test', venvBin('python'), requirementsTest, inProject);
+  await runStep(who, `sam build (${name})`, venvBin('sam'), ['build'], inProject);
+  await checkStep(who, `build artefact (${name})`, async () => {
+    const [functionId] = onlyResource(t, 'AWS::Serverless::Function');
+    const built = path.join(dir, '.aws-sam', 'build', functionId);
+    if (!(await fs.stat(path.join(built, name, '__init__.py')).then((s) => s.isFile(), () => false))) {
+      throw new Error(`the build lacks ${name}/__init__.py`);
+    }
+    const bytes = await treeBytes(built);
+    progress(who, `artefact with ${name}: ${(bytes / 1e6).toFixed(1)} MB unzipped`);
+    if (bytes >= LAMBDA_UNZIPPED_LIMIT) throw new Error(`${bytes} bytes unzipped: over Lambda's 250 MB`);
+  });
+}
+
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+type Compare = (what: string, actual: unknown, expected: unknown) => void;
+
+/** --cdn: one distribution, with the domain, certificate, base path and Route 53 alias asked for. */
+function mismatchesOfDistribution(
+  t: CfnTemplate,
+  want: ExpectedAnswers,
+  distributions: { Properties?: Record<string, unknown> }[],
+  compare: Compare,
+  mismatches: string[],
+): void {
+  if (distributions.length !== 1) {
+    mismatches.push(`AWS::CloudFront::Distribution: expected 1 (--cdn), template.yaml has ${distributions.length}`);
+    return;
+  }
+  const config = (distributions[0].Properties?.DistributionConfig ?? {}) as Record<string, any>;
+  compare('Distribution.Aliases', config.Aliases, want.domain ? [want.domain] : undefined);
+  compare('Distribution.ViewerCertificate.AcmCertificateArn', config.ViewerCertificate?.AcmCertificateArn, want.certificateArn || undefined);
+  const headers = Object.fromEntries(
+    ((config.Origins?.[0]?.OriginCustomHeaders ?? []) as { HeaderName: string; HeaderValue: unknown }[]).map((h) => [h.HeaderName, h.HeaderValue]),
+  );
+  compare('Distribution origin header X-Dash-Viewer-Prefix', headers['X-Dash-Viewer-Prefix'], want.basePath ? `/${want.basePath}/` : '/');
+  compare('Distribution.HttpVersion', config.HttpVersion, 'http2and3');
+  compare('Distribution.DefaultCacheBehavior.ViewerProtocolPolicy', config.DefaultCacheBehavior?.ViewerProtocolPolicy, 'redirect-to-https');
+  const records = Object.values(t.Resources).filter((r) => r.Type === 'AWS::Route53::RecordSetGroup');
+  compare('Route53 RecordSetGroup.HostedZoneId', records[0]?.Properties?.HostedZoneId, want.hostedZoneId || undefined);
+}
+
 /** The built function holds the handler, the dashboard package, its dependencies and the icon's bytes. */
 async function checkArtefact(dir: string, t: CfnTemplate): Promise<void> {
   const [functionId] = onlyResource(t, 'AWS::Serverless::Function');
@@ -354,5 +448,14 @@ async function checkArtefact(dir: string, t: CfnTemplate): Promise<void> {
   ]);
   if (!builtIcon.equals(sourceIcon)) {
     throw new Error(`${path.relative(dir, built)}/${icon} is not src/${icon} byte for byte (${builtIcon.length} vs ${sourceIcon.length} bytes)`);
+  }
+  // The copies compressed at build time, which the function serves as they are: the same bytes.
+  const plotly = 'plotly/package_data/plotly.min.js';
+  const original = await fs.readFile(path.join(built, plotly));
+  for (const [suffix, decode] of [['.br', brotliDecompressSync], ['.gz', gunzipSync]] as const) {
+    const stored = await fs.readFile(path.join(built, plotly + suffix)).catch(() => undefined);
+    if (!stored || !decode(stored).equals(original)) {
+      throw new Error(`${path.relative(dir, built)}/${plotly}${suffix} is missing or does not decompress to ${plotly}`);
+    }
   }
 }

@@ -12,6 +12,12 @@ export interface Variant {
   id: string;
   /** CLI flags after `--yes --no-git --no-install`. */
   flags: string[];
+  /**
+   * A requirement to add the way the generated README says (src/requirements.in, then `make lock`)
+   * after the variant's own steps; then the requirements test, `sam build` and the artefact again.
+   * Only on a variant `sam build` builds.
+   */
+  addDependency?: string;
 }
 
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0b5e9a1c-7d2f-4c1e-9f3a-8e6d5c4b3a21';
@@ -58,12 +64,26 @@ export const VARIANTS: readonly Variant[] = [
     id: 'http-domain-basepath-py311-x86',
     flags: ['--api', 'http', '--domain', 'data.example.com', '--certificate-arn', CERT, '--base-path', 'team-a',
       '--arch', 'x86_64', '--runtime', 'python3.11', '--memory', '256'],
+    // The README's "Add a dependency" walk-through, with the package index (no skip without it).
+    addDependency: 'pandas',
   },
   {
     id: 'http-domain-basepath-hz-py313-x86',
     flags: ['--api', 'http', '--domain', 'analytics.example.com', '--certificate-arn', CERT,
       '--hosted-zone-id', 'Z9XYZ', '--base-path', 'kpi', '--stage', 'staging_2', '--arch', 'x86_64',
       '--timeout', '15'],
+  },
+  // CloudFront in front (--cdn): without a domain; with the domain on the distribution, its base
+  // path and Route 53 alias; and on the domain root.
+  { id: 'rest-cdn-py311', flags: ['--cdn', '--runtime', 'python3.11'] },
+  {
+    id: 'http-cdn-domain-basepath-hz-py311-x86',
+    flags: ['--api', 'http', '--cdn', '--domain', 'team.example.com', '--certificate-arn', CERT, '--hosted-zone-id', 'Z3CDN',
+      '--base-path', 'ops.v1', '--stage', 'live', '--arch', 'x86_64', '--runtime', 'python3.11'],
+  },
+  {
+    id: 'rest-cdn-domain-root-py313',
+    flags: ['--cdn', '--domain', 'edge.example.org', '--certificate-arn', CERT, '--stage', 'v2', '--memory', '2048'],
   },
   // Sign-in (--auth cognito): REST and HTTP, with and without a custom domain. The python3.11 ones
   // also go through sam build (authlib, joserfc and cryptography in the artefact).
@@ -122,6 +142,7 @@ export function expectedAnswers(v: Variant): ExpectedAnswers {
       'binary-types': { type: 'string' },
       arch: { type: 'string' },
       runtime: { type: 'string' },
+      cdn: { type: 'boolean' },
       auth: { type: 'string' },
       'allow-ip': { type: 'string' },
     },
@@ -134,6 +155,7 @@ export function expectedAnswers(v: Variant): ExpectedAnswers {
     certificateArn: values['certificate-arn'] ?? '',
     hostedZoneId: values['hosted-zone-id'] ?? '',
     basePath: values['base-path'] ?? '',
+    cdn: values.cdn ?? false,
     memory: Number(values.memory ?? 1024),
     timeout: Number(values.timeout ?? (api === 'rest' ? 29 : 30)),
     binaryTypes: (values['binary-types'] ?? '*/*').split(','),

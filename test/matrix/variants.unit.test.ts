@@ -56,6 +56,12 @@ describe('matrix table', () => {
     for (const api of APIS) expect(idsWhere((a) => a.api === api && a.runtime === CI_PYTHON_RUNTIME), api).not.toEqual([]);
   });
 
+  test(`"make lock" with a dependency added runs on a variant sam build builds (${CI_PYTHON_RUNTIME})`, () => {
+    const adding = VARIANTS.filter((v) => v.addDependency);
+    expect(adding.length).toBeGreaterThan(0);
+    for (const v of adding) expect(expectedAnswers(v).runtime, v.id).toBe(CI_PYTHON_RUNTIME);
+  });
+
   test('a custom domain appears with and without a Route 53 hosted zone', () => {
     expect(idsWhere((a) => a.domain !== '' && a.hostedZoneId !== '')).not.toEqual([]);
     expect(idsWhere((a) => a.domain !== '' && a.hostedZoneId === '')).not.toEqual([]);
@@ -72,6 +78,12 @@ describe('matrix table', () => {
   test('the HTTP API $default stage (no URL prefix) appears, with and without a domain', () => {
     expect(idsWhere((a) => a.api === 'http' && a.stage === '$default' && a.domain === '')).not.toEqual([]);
     expect(idsWhere((a) => a.api === 'http' && a.stage === '$default' && a.domain !== '')).not.toEqual([]);
+  });
+
+  test('CloudFront (--cdn) appears with both APIs, without a domain and with one (root and base path)', () => {
+    for (const api of APIS) expect(idsWhere((a) => a.cdn && a.api === api), api).not.toEqual([]);
+    for (const mode of DOMAIN_MODES) expect(idsWhere((a) => a.cdn && domainMode(a) === mode), mode).not.toEqual([]);
+    expect(idsWhere((a) => a.cdn && a.runtime === CI_PYTHON_RUNTIME)).not.toEqual([]);
   });
 
   // Sign-in (DESIGN.md section 8): every --auth value with each API flavour it allows (ip is a REST

@@ -9,6 +9,7 @@ export const DEFAULT_ANSWERS: Answers = {
   certificateArn: '',
   hostedZoneId: '',
   basePath: '',
+  cdn: false,
   memory: 1024,
   timeout: 29,
   binaryTypes: ['*/*'],

@@ -1,7 +1,7 @@
 """AWS Lambda entry point: API Gateway (REST or HTTP API) in front of the Dash app.
 
 Each request goes through the Lambda adapter (src/adapter/): the event is made whole (events), the
-door it came through gives the URL prefix the browser sees (doors), the Dash app built for that
+door it came through gives the URL prefix the browser sees (cdn, doors), the Dash app built for that
 prefix answers it (apps), and the answer is kept within what API Gateway and Lambda can pass on
 (responses). Your dashboard is src/dashboard/; nothing here needs changing for it.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from adapter import apps, doors, events, responses
+from adapter import apps, cdn, doors, events, responses
 from dashboard import request_ids
 
 logger = logging.getLogger("handler")
@@ -27,7 +27,8 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     https = events.header(event, "x-forwarded-proto") == "https"
     try:
         event = events.complete_event(event)
-        door, event = doors.enter(event)
+        # Behind CloudFront its door is the only one (adapter/cdn.py); else the others (adapter/doors.py).
+        door, event = cdn.enter(event) or doors.enter(event)
         event = responses.limit_gzip_to_binary_requests(event, door)
         response = apps.handler_for(door.prefix)(event, context)
         response = responses.as_the_door_passes_it(response, event, door)

@@ -9,6 +9,7 @@ import pytest
 
 import handler
 from tools.apigateway import LocalGateway
+from tools.cloudfront import LocalCloudFront, distribution_for
 from tools.stack_config import StackConfig, stack_config
 
 EVENTS = Path(__file__).parent / "events"
@@ -69,3 +70,18 @@ def no_system_mime_types(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mimetypes, "_db", None)
     mimetypes.init()
     mimetypes.add_type("application/javascript", ".js")
+
+
+# What Secrets Manager generates for the stack (64 letters and digits), as a test stand-in.
+ORIGIN_SECRET = "TestOriginSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL"  # noqa: S105 - a test value
+
+
+@pytest.fixture
+def cloudfront(config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> LocalCloudFront:
+    """The CloudFront distribution in front of this API, as deployed: the function knows the
+    origin secret (DASH_ORIGIN_SECRET, resolved from Secrets Manager) and CloudFront sends it.
+    Without --cdn, the distribution --cdn would add."""
+    monkeypatch.setenv("DASH_ORIGIN_SECRET", ORIGIN_SECRET)
+    monkeypatch.setenv("DASH_ORIGIN_SECRET_PREVIOUS", "")
+    monkeypatch.delenv("AWS_SAM_LOCAL", raising=False)
+    return distribution_for(config, ORIGIN_SECRET)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -29,14 +30,19 @@ AGE_CALLBACK = {
     "state": [],
     "changedPropIds": ["birthday.date"],
 }
-# The async chunks dash-core-components loads for the components on this page, and plotly.js.
-ASYNC_SCRIPTS = (
+# The async chunks dash-core-components loads for the components on this page, and plotly.js. The
+# chunks' URLs carry the fingerprint built into the dcc bundle (ASYNC_FINGERPRINT); plotly.js's has
+# none (the renderer asks for it by name).
+ASYNC_CHUNKS = (
     "_dash-component-suites/dash/dcc/async-graph.js",
     "_dash-component-suites/dash/dcc/async-dropdown.js",
     "_dash-component-suites/dash/dcc/async-slider.js",
     "_dash-component-suites/dash/dcc/async-datepicker.js",
-    "_dash-component-suites/plotly/package_data/plotly.min.js",
 )
+PLOTLY_JS = "_dash-component-suites/plotly/package_data/plotly.min.js"
+ASYNC_SCRIPTS = (*ASYNC_CHUNKS, PLOTLY_JS)
+# dcc's webpack loader inserts this into a chunk's file name: async-graph.v4_4_1m1784647828.js.
+ASYNC_FINGERPRINT = re.compile(rb'\.splice\(1,\s*0,\s*"(v[\w-]+m[0-9a-fA-F]+)"\)')
 
 
 def decoded_body(response: GatewayResponse) -> bytes:
@@ -152,6 +158,21 @@ def initial_callbacks(layout: Any, dependencies: list[dict[str, Any]], added: An
     return bodies
 
 
+def async_script_urls(prefix: str, scripts: dict[str, GatewayResponse]) -> list[str]:
+    """The async chunks and plotly.js as the browser asks for them once the scripts ran."""
+    dcc = next(r for url, r in scripts.items() if "/dash/dcc/dash_core_components" in url)
+    found = ASYNC_FINGERPRINT.search(decoded_body(dcc))
+    fingerprint = found.group(1).decode() if found else None
+
+    def fingerprinted(chunk: str) -> str:
+        if fingerprint is None:
+            return chunk
+        stem, _, extension = chunk.rpartition(".")
+        return f"{stem}.{fingerprint}.{extension}"
+
+    return [prefix + fingerprinted(c) for c in ASYNC_CHUNKS] + [prefix + PLOTLY_JS]
+
+
 def routing_callback(dependencies: list[dict[str, Any]], pathname: str, search: str = "") -> dict[str, Any]:
     """The body Dash Pages' router gets when its dcc.Location reports the address (on load, on a
     dcc.Link click, on back and forward): it answers with the page's layout and title."""
@@ -180,7 +201,9 @@ def load_page(gateway: LocalGateway, accept_encoding: str | None, path: str = ""
     page = get(gateway, prefix + path, "text/html,application/xhtml+xml,*/*;q=0.8", accept_encoding)
     responses[prefix + path] = page
     parsed = parse_page(decoded_body(page))
-    for url in parsed.scripts + [prefix + s for s in ASYNC_SCRIPTS]:
+    for url in parsed.scripts:
+        responses[url] = get(gateway, url, "*/*", accept_encoding)
+    for url in async_script_urls(prefix, responses):
         responses[url] = get(gateway, url, "*/*", accept_encoding)
     for url in parsed.stylesheets:
         responses[url] = get(gateway, url, "text/css,*/*;q=0.1", accept_encoding)

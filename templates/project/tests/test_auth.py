@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from local_provider import LocalProvider, new_key
-from page_load import AGE_CALLBACK, decoded_body
+from page_load import AGE_CALLBACK, decoded_body, parse_page, routed_page, routing_callback
 from test_serve import start_serve
 
 import handler
@@ -553,3 +553,20 @@ def test_make_serve_signs_in_against_a_provider_it_is_pointed_at(
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_a_deep_link_to_a_page_survives_the_sign_in(door: LocalGateway, provider) -> None:
+    """With sign-in on, a signed-out deep link comes back to its page after the login, and routes."""
+    browser = Browser(door)
+    target = f"{door.prefix}country/sweden"
+    assert location(sign_in(browser, provider, target)) == target
+
+    page = browser.request("GET", target, PAGE_ACCEPT)
+    assert page.status == 200
+    assert parse_page(decoded_body(page)).config["requests_pathname_prefix"] == door.prefix
+    deps = json.loads(decoded_body(browser.request("GET", door.prefix + "_dash-dependencies", "application/json")))
+    body = json.dumps(routing_callback(deps, target)).encode()
+    routed = browser.request("POST", door.prefix + "_dash-update-component", "application/json", body)
+    content, title = routed_page(routed)
+    assert title == "Sweden · Serverless Dash"
+    assert "country-name" in json.dumps(content)  # the country's page (test_pages.py checks its links)

@@ -62,3 +62,20 @@ def test_country_slugs() -> None:
     assert data.slug_of("Korea, Dem. Rep.") == "korea-dem-rep"
     assert data.countries()["cote-d-ivoire"].name == "Cote d'Ivoire"
     assert [r.year for r in data.country_rows("Sweden")] == list(data.years())
+
+
+def test_refreshed_every_keeps_a_value_for_its_period() -> None:
+    now = [100.0]
+    loads: list[float] = []
+
+    @data.refreshed_every(60, clock=lambda: now[0])
+    def load() -> float:
+        loads.append(now[0])
+        return now[0]
+
+    assert load() == 100.0
+    now[0] = 159.0
+    assert load() == 100.0  # within the period: kept
+    now[0] = 160.0
+    assert load() == 160.0  # the period is over: loaded again
+    assert loads == [100.0, 160.0]

@@ -17,6 +17,8 @@ from dashboard import ASSETS_DIR
 from tools.apigateway import READINGS
 from tools.stack_config import PROJECT_DIR
 
+URL = re.compile(r"http://127\.0\.0\.1:\d+/\S*")
+
 
 def start_serve(*args: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
@@ -28,18 +30,27 @@ def start_serve(*args: str) -> tuple[subprocess.Popen, str]:
     )
     assert process.stdout is not None
     for line in process.stdout:
-        match = re.search(r"http://127\.0\.0\.1:\d+/\S*", line)
+        match = URL.search(line)
         if match:
             return process, match.group(0)
     process.kill()
     raise AssertionError(f"tools/serve.py printed no URL (exit {process.wait()})")
 
 
-@pytest.fixture(params=[(), ("--custom-domain", "--base-path", "reports")], ids=["stage", "custom-domain"])
-def served(request: pytest.FixtureRequest) -> Iterator[str]:
-    process, url = start_serve(*request.param)
+SHAPES = {"stage": (), "custom-domain": ("--custom-domain", "--base-path", "reports"), "cdn": ("--cdn",)}
+
+
+@pytest.fixture(params=list(SHAPES))
+def served(request: pytest.FixtureRequest, config) -> Iterator[tuple[str, str]]:
+    """The URL `make serve` (or serve-domain, serve-cdn) prints, and the prefix it must have."""
+    process, url = start_serve(*SHAPES[request.param])
+    expected = {
+        "stage": config.stage_prefix,
+        "custom-domain": "/reports/",
+        "cdn": config.cdn.viewer_prefix if config.cdn else "/",
+    }
     try:
-        yield url
+        yield url, expected[request.param]
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -51,10 +62,10 @@ def fetch(url: str, data: bytes | None = None, headers: dict[str, str] | None = 
         return response.status, dict(response.headers), response.read()
 
 
-def test_page_favicon_and_callback_over_http(served: str, config) -> None:
+def test_page_favicon_and_callback_over_http(served: tuple[str, str]) -> None:
+    served, expected_prefix = served
     prefix = re.sub(r"^http://[^/]+", "", served)
     origin = served[: -len(prefix)]
-    expected_prefix = "/reports/" if "/reports/" in served else config.stage_prefix
     assert prefix == expected_prefix
 
     status, _, html = fetch(served, headers={"Accept": "text/html"})
@@ -99,6 +110,38 @@ def test_base_path_needs_custom_domain() -> None:
     result = refused_serve("--base-path", "reports")
     assert result.returncode == 2
     assert "--base-path needs --custom-domain" in result.stderr
+
+
+def test_serve_cdn_answers_a_second_visitor_from_the_edge_and_redirects_http() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.serve", "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--cdn"],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        urls = [m.group(0) for line in (process.stdout.readline() for _ in range(3)) for m in [URL.search(line)] if m]
+        https_url, http_url = urls
+        page = parse_page(fetch(https_url, headers={"Accept": "text/html"})[2])
+        script = re.match(r"http://[^/]+", https_url).group(0) + page.scripts[-1]
+        first, second = (fetch(script)[1].get("X-Cache") for _ in range(2))
+        assert (first, second) == ("Miss from cloudfront", "Hit from cloudfront")
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: object) -> None:
+                return None
+
+        with pytest.raises(urllib.error.HTTPError) as redirected:
+            urllib.request.build_opener(NoRedirect).open(http_url, timeout=60)
+        assert redirected.value.code == 301
+        assert redirected.value.headers["Location"] == https_url
+    finally:
+        process.terminate()
+        _, log = process.communicate(timeout=10)
+    assert "edge cache hit, function not called" in log
+    assert "-> function (uncached" in log
 
 
 @pytest.mark.parametrize("reading", READINGS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 
 from tools.stack_config import PROJECT_DIR, StackConfig, load_template
+from tools.template_graph import cycles, dependencies, transformed_template
 
 
 def test_the_function_runs_this_handler() -> None:
@@ -32,3 +33,21 @@ def test_the_stage_is_a_url_segment_unless_default(config: StackConfig) -> None:
         assert config.stage_prefix == "/"
     else:
         assert config.stage_prefix == f"/{config.stage}/"
+
+
+def test_no_resource_needs_itself_after_the_transform() -> None:
+    """CloudFormation refuses a circle (function -> distribution -> API -> function) only on deploy."""
+    graph = dependencies(transformed_template())
+
+    assert "DashFunction" in graph and any("DashApi" in name for name in graph)
+    assert cycles(graph) == []
+
+
+def test_the_cycle_check_finds_a_circle() -> None:
+    """The check above can fail: the function naming the distribution that names the API is one."""
+    template = transformed_template()
+    function = template["Resources"]["DashFunction"]["Properties"]
+    api = next(name for name, r in template["Resources"].items() if r["Type"].startswith("AWS::ApiGateway"))
+    function["Environment"] = {"Variables": {"URL": {"Fn::Sub": f"https://${{{api}}}.example/"}}}
+
+    assert any("DashFunction" in circle for circle in cycles(dependencies(template)))

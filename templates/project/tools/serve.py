@@ -2,6 +2,7 @@
 
     python -m tools.serve [--port 3000] [--host 127.0.0.1]
                           [--custom-domain [--base-path reports] [--reading key|none|stage]]
+    python -m tools.serve --cdn [--port 3000] [--http-port 3001]
 
 Unlike `make dev`, every request goes through handler.lambda_handler as an API Gateway event built
 from template.yaml (stage prefix, binary media types, the 6 MB response limit), so what works here
@@ -11,22 +12,61 @@ With --custom-domain the function is told the domain and base path it serves (DA
 DASH_BASE_PATH), as the stack tells it when template.yaml has that domain. --reading picks what an
 HTTP API writes into rawPath behind a custom domain (reports disagree): the mapping key ("key"),
 nothing ("none") or the stage ("stage"); the dashboard must work under each.
+
+With --cdn the CloudFront distribution of template.yaml (or, without --cdn in the template, the one
+--cdn would add) stands in front (tools/cloudfront.py): each request is logged as an edge cache hit
+or as a call to the function, so a second visitor's page load shows which requests reach Lambda.
+Locally there is no TLS: the --port listener stands for https://, and the --http-port one for
+http://, which answers with CloudFront's redirect to https (here: to the --port listener).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 
-from tools.apigateway import READINGS, LocalGateway
+from tools.apigateway import READINGS, GatewayResponse, LocalGateway
 from tools.local_sign_in import configure
 from tools.stack_config import stack_config
 
 
-def make_server(gateway: LocalGateway, host: str, port: int) -> ThreadingHTTPServer:
+class Front(Protocol):
+    def request(self, method: str, target: str, headers: Any, body: bytes) -> GatewayResponse: ...
+
+
+class LoggedCloudFront:
+    """The local CloudFront, telling on stderr what each request cost: an edge hit or a function call."""
+
+    def __init__(self, cloudfront: Any, *, scheme: str = "https", https_base: str = "") -> None:
+        self.cloudfront = cloudfront
+        self.scheme = scheme
+        self.https_base = https_base
+        self.lock = threading.Lock()  # one cache, one log
+
+    def request(self, method: str, target: str, headers: Any, body: bytes) -> GatewayResponse:
+        with self.lock:
+            calls = len(self.cloudfront.origin_requests)
+            response = self.cloudfront.request(method, target, headers, body, scheme=self.scheme)
+            called = self.cloudfront.origin_requests[calls:]
+        if response.status == 301 and self.https_base:
+            # No TLS locally: send the browser to the listener that stands for https://.
+            response.headers = [(k, v) for k, v in response.headers if k.lower() != "location"]
+            response.headers.append(("Location", self.https_base + target))
+            what = "redirect to https"
+        elif called:
+            what = f"-> function ({called[0].reason}, behaviour {called[0].behaviour})"
+        else:
+            what = "edge cache hit, function not called"
+        print(f"cloudfront: {method} {target.split('?')[0]} {response.status}: {what}", file=sys.stderr, flush=True)
+        return response
+
+
+def make_server(gateway: Front, host: str, port: int) -> ThreadingHTTPServer:
     class GatewayRequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -70,11 +110,22 @@ def main(argv: list[str] | None = None) -> None:
         help="with --custom-domain, HTTP API only: what rawPath holds, the mapping key (default), "
         "nothing, or the stage",
     )
+    parser.add_argument(
+        "--cdn",
+        action="store_true",
+        help="CloudFront in front: the distribution of template.yaml, or the one --cdn would add",
+    )
+    parser.add_argument("--http-port", type=int, help="with --cdn: the plain-HTTP listener (default: --port + 1)")
     args = parser.parse_args(argv)
     if args.base_path is not None and not args.custom_domain:
         parser.error("--base-path needs --custom-domain (the execute-api URL has a stage, not a base path)")
     if args.reading is not None and not args.custom_domain:
         parser.error("--reading needs --custom-domain (it is what a custom domain writes into rawPath)")
+    if args.cdn and args.custom_domain:
+        parser.error("--cdn and --custom-domain are two different doors: pick one")
+    if args.cdn:
+        serve_cdn(args.host, args.port, args.http_port if args.http_port is not None else args.port + 1)
+        return
 
     config = stack_config()
     if args.reading not in (None, "key") and config.api != "http":
@@ -116,6 +167,37 @@ def serve_until_interrupted(server: Any, lines: list[str]) -> None:
         pass
     finally:
         server.server_close()
+
+
+def serve_cdn(host: str, port: int, http_port: int) -> None:
+    config = stack_config()
+    os.environ.update(config.string_environment())
+    # As deployed: the function and the distribution know the same secret (here a fresh one).
+    secret = secrets.token_urlsafe(48)
+    os.environ["DASH_ORIGIN_SECRET"] = secret
+    sign_in = configure()  # as for `make serve`
+    from tools.cloudfront import distribution_for
+
+    cloudfront = distribution_for(config, secret)
+    https_server = make_server(LoggedCloudFront(cloudfront), host, port)
+    https_base = f"http://{host}:{https_server.server_address[1]}"
+    http_server = make_server(LoggedCloudFront(cloudfront, scheme="http", https_base=https_base), host, http_port)
+    where = "template.yaml's distribution" if config.cdn else "the distribution --cdn would add"
+    print(f"Serving the Lambda handler behind CloudFront ({where}) at", flush=True)
+    print(f"  {https_base}{cloudfront.prefix}   (stands for https://)", flush=True)
+    print(f"  http://{host}:{http_server.server_address[1]}{cloudfront.prefix}   (http://: redirected)", flush=True)
+    print("Open it in two browser windows (the second private): the second page load calls the", flush=True)
+    print("function only for the page, its layout, dependencies and callbacks.", flush=True)
+    print(sign_in, flush=True)
+    threading.Thread(target=http_server.serve_forever, daemon=True).start()
+    try:
+        https_server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        http_server.shutdown()
+        http_server.server_close()
+        https_server.server_close()
 
 
 if __name__ == "__main__":

@@ -40,6 +40,45 @@ def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class CachePolicy:
+    """What a CloudFront cache policy keys on and how long it keeps a response."""
+
+    min_ttl: int
+    default_ttl: int
+    max_ttl: int
+    query_strings: tuple[str, ...] | None  # None: all of them
+    cookies: bool  # every cookie in the key (and forwarded), or none
+    accept_encoding: bool  # gzip and br normalised into the key (and forwarded)
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    path_pattern: str  # "*" for the default behaviour
+    policy: CachePolicy
+    forward_all_viewer_headers: bool  # the managed AllViewerExceptHostHeader origin request policy
+    redirect_to_https: bool
+    compress: bool
+
+
+@dataclass(frozen=True)
+class CdnConfig:
+    """The CloudFront distribution in front of the API (template.yaml with --cdn)."""
+
+    aliases: tuple[str, ...]
+    origin_path: str  # "/Prod", or "" for an HTTP API's $default stage
+    origin_headers: dict[str, Any]  # name -> value (the secret's is a dynamic reference)
+    behaviours: tuple[Behaviour, ...]  # in CloudFront's order: the cache behaviours, then "*"
+    http_version: str
+
+    @property
+    def viewer_prefix(self) -> str:
+        return str(self.origin_headers.get("X-Dash-Viewer-Prefix", "/"))
+
+
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+@dataclass(frozen=True)
 class StackConfig:
     api: str  # "rest" or "http"
     stage: str  # "$default" (HTTP only) puts no stage in the URL
@@ -47,6 +86,7 @@ class StackConfig:
     domain: str | None
     base_path: str | None
     environment: dict[str, Any]  # the function's environment variables (literals resolved)
+    cdn: CdnConfig | None = None  # the CloudFront distribution, if the stack has one
 
     def string_environment(self) -> dict[str, str]:
         """The variables a local run can set: those whose value is known without AWS."""
@@ -63,6 +103,7 @@ class StackConfig:
 
 def stack_config(path: Path = TEMPLATE) -> StackConfig:
     resources = load_template(path)["Resources"]
+    distribution = next((r for r in resources.values() if r["Type"] == "AWS::CloudFront::Distribution"), None)
     api = resources["DashApi"]
     props = api["Properties"]
     is_rest = api["Type"] == "AWS::Serverless::Api"
@@ -79,6 +120,43 @@ def stack_config(path: Path = TEMPLATE) -> StackConfig:
         domain=domain.get("DomainName"),
         base_path=base_paths[0] if base_paths else None,
         environment={k: _resolve(v) for k, v in (function_env.get("Variables") or {}).items()},
+        cdn=_cdn_config(distribution["Properties"]["DistributionConfig"], resources) if distribution else None,
+    )
+
+
+def _cdn_config(config: dict[str, Any], resources: dict[str, Any]) -> CdnConfig:
+    (origin,) = config["Origins"]
+
+    def behaviour(b: dict[str, Any], pattern: str) -> Behaviour:
+        policy_id = b["CachePolicyId"]["Ref"]
+        return Behaviour(
+            path_pattern=pattern,
+            policy=_cache_policy(resources[policy_id]["Properties"]["CachePolicyConfig"]),
+            forward_all_viewer_headers=b.get("OriginRequestPolicyId") == ALL_VIEWER_EXCEPT_HOST_HEADER,
+            redirect_to_https=b["ViewerProtocolPolicy"] == "redirect-to-https",
+            compress=bool(b.get("Compress")),
+        )
+
+    behaviours = [behaviour(b, b["PathPattern"]) for b in config.get("CacheBehaviors") or []]
+    return CdnConfig(
+        aliases=tuple(config.get("Aliases") or ()),
+        origin_path=origin.get("OriginPath", ""),
+        origin_headers={h["HeaderName"]: h["HeaderValue"] for h in origin.get("OriginCustomHeaders") or []},
+        behaviours=(*behaviours, behaviour(config["DefaultCacheBehavior"], "*")),
+        http_version=config.get("HttpVersion", "http2"),
+    )
+
+
+def _cache_policy(config: dict[str, Any]) -> CachePolicy:
+    key = config["ParametersInCacheKeyAndForwardedToOrigin"]
+    query = key["QueryStringsConfig"]
+    return CachePolicy(
+        min_ttl=int(config["MinTTL"]),
+        default_ttl=int(config["DefaultTTL"]),
+        max_ttl=int(config["MaxTTL"]),
+        query_strings=None if query["QueryStringBehavior"] == "all" else tuple(query.get("QueryStrings") or ()),
+        cookies=key["CookiesConfig"]["CookieBehavior"] == "all",
+        accept_encoding=bool(key.get("EnableAcceptEncodingGzip")),
     )
 
 

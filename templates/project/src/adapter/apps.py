@@ -18,6 +18,7 @@ from dash import Dash
 from dashboard import create_app
 
 from . import auth
+from .precompressed import serve_stored_encodings
 
 logger = logging.getLogger("handler")
 
@@ -56,6 +57,7 @@ def _entry_for(prefix: str) -> tuple[Dash, WsgiHandler]:
         if entry is None:
             logger.info("building the Dash app for prefix %s", prefix)
             app = create_app(prefix)
+            serve_stored_encodings(app)
             # With sign-in on, only a verified session reaches the app (adapter/auth.py).
             wsgi_app = auth.protect(app, prefix) if auth.enabled() else app.server
             entry = (app, to_lambda_handler(wsgi_app))

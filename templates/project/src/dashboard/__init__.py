@@ -7,13 +7,15 @@ one app per prefix (see adapter/apps.py).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from dash import Dash
 from dash.exceptions import DependencyException
-from flask import Flask, Response, request
+from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import NotFound
 
 from .callbacks import register_callbacks
@@ -30,6 +32,27 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "frame-ancestors 'self'",
 }
 HSTS = "max-age=31536000; includeSubDomains"
+# What a browser or CloudFront may keep a content-addressed file for.
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Dash's component files without a fingerprint in their URL (plotly.min.js, which the renderer asks
+# for by name) change only with a deploy: kept this long, then revalidated (ETag).
+UNVERSIONED_COMPONENT_FILE = "public, max-age=600"
+
+
+@functools.cache
+def assets_fingerprint(folder: Path = ASSETS_DIR) -> str:
+    """A hash of every file in the assets folder, names and contents.
+
+    Dash's `?m=` on asset URLs is the file's modification time, and `sam deploy` zips every file
+    with the same one (1980-01-01): a changed style.css would keep its URL, and a cache its old
+    copy. The page links to assets/<this hash>/ instead, so a changed asset has a new URL and the
+    old one may be cached for good (README.md, "CloudFront").
+    """
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
 
 
 def request_ids(lambda_context: Any, request_context: Any) -> str:
@@ -66,6 +89,8 @@ def create_app(requests_pathname_prefix: str = "/", *, debug: bool = False) -> D
         requests_pathname_prefix=requests_pathname_prefix,
         routes_pathname_prefix="/",
         assets_folder=str(ASSETS_DIR),
+        # Content-addressed links (assets_fingerprint); /assets/<file> is served too (_harden).
+        assets_url_path=f"assets/{assets_fingerprint()}",
         # gzip when the client accepts it: plotly.min.js drops from 4.8 MB to about 1.5 MB,
         # well inside Lambda's 6 MB response limit even after base64.
         compress=True,
@@ -98,8 +123,16 @@ def _harden(server: Flask, *, debug: bool) -> None:
         # page or a scanner, not a fault of the app. Answer like any other unknown file.
         return NotFound()
 
+    # The unversioned URL, for links written by hand (revalidated, never cached for long).
+    server.register_blueprint(Blueprint("assets", __name__, static_folder=ASSETS_DIR, static_url_path="/assets"))
+    fingerprinted = f"/assets/{assets_fingerprint()}/"
+
     @server.after_request
     def add_security_headers(response: Response) -> Response:
+        if response.status_code == 200 and request.path.startswith(fingerprinted):
+            response.headers["Cache-Control"] = IMMUTABLE
+        elif response.status_code == 200 and request.path.startswith("/_dash-component-suites/"):
+            response.headers.setdefault("Cache-Control", UNVERSIONED_COMPONENT_FILE)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         # apig-wsgi sets the scheme from X-Forwarded-Proto, which API Gateway always sends.

@@ -14,7 +14,7 @@ from dash import Dash, Input, Output, callback_context
 from dash.exceptions import PreventUpdate
 
 from . import data
-from .layout import ALL_CONTINENTS
+from .layout import ALL_CONTINENTS, NO_BIRTHDAY
 
 CONTINENT_COLOURS = {
     "Africa": "#e4572e",
@@ -41,7 +41,7 @@ def _figure_layout(**extra) -> dict:
 
 def age_message(birthday: str | None, today: date | None = None) -> str:
     if not birthday:
-        return "Pick your birthday to find out."
+        return NO_BIRTHDAY
     born = date.fromisoformat(birthday[:10])
     days = ((today or date.today()) - born).days
     if days < 0:
@@ -170,7 +170,7 @@ def clicked_country(click_data: Any) -> str | None:
 def register_callbacks(app: Dash) -> None:
     """Attach every callback to `app`. Called once per app by dashboard.create_app."""
 
-    @app.callback(Output("age", "children"), Input("birthday", "date"))
+    @app.callback(Output("age", "children"), Input("birthday", "date"), prevent_initial_call=True)
     def update_age(birthday: str | None) -> str:
         return age_message(birthday)
 

@@ -8,11 +8,40 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
+from typing import TypeVar
 
 DATA_FILE = Path(__file__).parent / "data" / "gapminder.csv"
+T = TypeVar("T")
+
+
+def refreshed_every(seconds: float, clock: Callable[[], float] = time.monotonic):
+    """Keeps what the decorated function returns for `seconds`, then loads it again on the next call.
+
+    For data that changes while the container lives (a file in S3, a query): each warm container
+    reads it at most once per period, requests in between get it from memory, and the Dash apps are
+    never rebuilt for it. Call it from a layout function or a callback, not at import.
+    """
+
+    def decorate(load: Callable[[], T]) -> Callable[[], T]:
+        lock = threading.Lock()  # tools/serve.py answers requests in threads
+        kept: list[tuple[float, T]] = []
+
+        @wraps(load)
+        def current() -> T:
+            with lock:
+                if not kept or clock() - kept[0][0] >= seconds:
+                    kept[:] = [(clock(), load())]
+                return kept[0][1]
+
+        return current
+
+    return decorate
 
 
 @dataclass(frozen=True, slots=True)

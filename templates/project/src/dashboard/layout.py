@@ -15,6 +15,7 @@ from . import data
 from .links import href
 
 ALL_CONTINENTS = "All"
+NO_BIRTHDAY = "Pick your birthday to find out."
 
 
 def _card(title: str, *children, class_name: str = "") -> html.Section:
@@ -169,7 +170,9 @@ def overview(**_query: str) -> html.Main:
                             ),
                             className="birthday-picker",
                         ),
-                        html.P(id="age", className="age"),
+                        # Rendered with the page: its callback runs only when a date is picked, which
+                        # saves every visitor a request (and a Lambda invocation) on load.
+                        html.P(NO_BIRTHDAY, id="age", className="age"),
                     ],
                     className="birthday",
                 ),
