@@ -62,9 +62,13 @@ export interface TemplateContext extends Answers {
 
 export function templateContext(a: Answers): TemplateContext {
   const pythonVersion = a.runtime.replace(/^python/, '');
+  const below = a.basePath ? `${a.basePath}/` : '';
+  // Behind CloudFront its URLs are the only doors (the API's own answers 403).
   const doors = [
-    `https://\${DashApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${a.stage === '$default' ? '' : `${a.stage}/`}`,
-    ...(a.domain ? [`https://${a.domain}/${a.basePath ? `${a.basePath}/` : ''}`] : []),
+    a.cdn
+      ? `https://\${DashDistribution.DomainName}/${below}`
+      : `https://\${DashApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${a.stage === '$default' ? '' : `${a.stage}/`}`,
+    ...(a.domain ? [`https://${a.domain}/${below}`] : []),
   ];
   return {
     ...a,

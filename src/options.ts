@@ -381,9 +381,6 @@ export const OPTIONS: readonly OptionSpec[] = [
       if (v === 'ip' && a.api === 'http') {
         return '--auth ip needs a REST API (--api rest): it is a resource policy, and HTTP APIs have none';
       }
-      if (v === 'cognito' && a.cdn) {
-        return '--auth cognito does not work behind --cdn yet: sign-in needs the host name the viewer used, which CloudFront does not pass to the API, and the files CloudFront caches cannot ask for a session; use one or the other';
-      }
       if (v === 'ip' && a.cdn) {
         return '--auth ip does not work behind --cdn: the API sees CloudFront\'s addresses, not the viewers\', so its resource policy cannot tell your networks apart';
       }

@@ -154,12 +154,6 @@ cdn.push(
     /with --cdn, binary media types must include \*\/\*: CloudFront asks for the files it caches without the browser's Accept header/,
   ],
   [
-    '--cdn with --auth cognito',
-    [...T, '--cdn', '--auth', 'cognito'],
-    '--auth cognito: ',
-    /--auth cognito does not work behind --cdn yet: sign-in needs the host name the viewer used/,
-  ],
-  [
     '--cdn with --auth ip',
     [...T, '--cdn', '--auth', 'ip', '--allow-ip', '10.0.0.0/8'],
     '--auth ip: ',

@@ -301,15 +301,12 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
 
   const domain = resolve(api.Domain) as Record<string, unknown> | undefined;
   const distributions = Object.values(t.Resources).filter((r) => r.Type === 'AWS::CloudFront::Distribution');
-  if (!want.cdn) {
-    compare('AWS::CloudFront::Distribution count', distributions.length, 0);
-  } else {
+  if (!want.cdn) compare('AWS::CloudFront::Distribution count', distributions.length, 0);
+  if (want.cdn) {
     mismatchesOfDistribution(t, want, distributions, compare, mismatches);
     // The distribution has the domain; the API has none of its own.
     compare(`${apiType}.Domain`, domain, undefined);
-    return mismatches;
-  }
-  if (want.domain === '') {
+  } else if (want.domain === '') {
     compare(`${apiType}.Domain`, domain, undefined);
   } else if (!domain) {
     mismatches.push(`${apiType}.Domain: expected ${want.domain}, template.yaml has none`);
@@ -326,8 +323,9 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
   // The function is told its custom domain and base path (src/adapter/doors.py), and nothing when
   // there is none: a stale variable would give the wrong prefix to requests through that domain.
   const variables = ((fn.Environment as Record<string, unknown> | undefined)?.Variables ?? {}) as Record<string, unknown>;
-  compare('Function DASH_CUSTOM_DOMAIN', variables.DASH_CUSTOM_DOMAIN, want.domain || undefined);
-  compare('Function DASH_BASE_PATH', variables.DASH_BASE_PATH, want.domain ? want.basePath : undefined);
+  const apiDomain = want.cdn ? '' : want.domain; // behind CloudFront the API has no domain of its own
+  compare('Function DASH_CUSTOM_DOMAIN', variables.DASH_CUSTOM_DOMAIN, apiDomain || undefined);
+  compare('Function DASH_BASE_PATH', variables.DASH_BASE_PATH, apiDomain ? want.basePath : undefined);
 
   // --auth: a user pool and an app client exactly with cognito; a resource policy exactly with ip,
   // denying every network but the listed ones.

@@ -85,6 +85,11 @@ export const VARIANTS: readonly Variant[] = [
     id: 'rest-cdn-domain-root-py313',
     flags: ['--cdn', '--domain', 'edge.example.org', '--certificate-arn', CERT, '--stage', 'v2', '--memory', '2048'],
   },
+  // CloudFront and sign-in together: the distribution's URL is a callback URL, cookies pass through.
+  {
+    id: 'rest-cdn-cognito-domain-py311',
+    flags: ['--cdn', '--auth', 'cognito', '--domain', 'dash.example.net', '--certificate-arn', CERT, '--runtime', 'python3.11'],
+  },
   // Sign-in (--auth cognito): REST and HTTP, with and without a custom domain. The python3.11 ones
   // also go through sam build (authlib, joserfc and cryptography in the artefact).
   { id: 'rest-cognito-py311', flags: ['--auth', 'cognito', '--runtime', 'python3.11'] },

@@ -84,6 +84,7 @@ describe('matrix table', () => {
     for (const api of APIS) expect(idsWhere((a) => a.cdn && a.api === api), api).not.toEqual([]);
     for (const mode of DOMAIN_MODES) expect(idsWhere((a) => a.cdn && domainMode(a) === mode), mode).not.toEqual([]);
     expect(idsWhere((a) => a.cdn && a.runtime === CI_PYTHON_RUNTIME)).not.toEqual([]);
+    expect(idsWhere((a) => a.cdn && a.auth === 'cognito')).not.toEqual([]);
   });
 
   // Sign-in (DESIGN.md section 8): every --auth value with each API flavour it allows (ip is a REST

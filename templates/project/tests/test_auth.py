@@ -117,8 +117,10 @@ def provider(provider_server: LocalProvider, monkeypatch: pytest.MonkeyPatch) ->
         auth.reset()
 
 
-@pytest.fixture(params=["execute-api", "custom-domain"])
+@pytest.fixture(params=["execute-api", "custom-domain", "cloudfront"])
 def door(request: pytest.FixtureRequest, config: StackConfig, provider: LocalProvider) -> LocalGateway:
+    if request.param == "cloudfront":  # the distribution of --cdn (tests/test_cdn.py), its own door
+        return request.getfixturevalue("cloudfront")
     return LocalGateway(config, handler.lambda_handler, custom_domain=request.param == "custom-domain")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 
 from tools.stack_config import StackConfig, load_template
-from tools.stack_graph import transformed
+from tools.template_graph import transformed
 
 RESOURCES = load_template()["Resources"]
 HAS_COGNITO = "DashUserPool" in RESOURCES
@@ -55,6 +55,12 @@ if HAS_COGNITO:
         doors = [f"https://${{DashApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{stage}"]
         if config.domain:
             doors.append(f"https://{config.domain}{config.domain_prefix}")
+        if config.cdn:  # behind CloudFront its URLs are the doors (the API's own answers 403)
+            prefix = config.cdn.viewer_prefix
+            doors = [
+                f"https://${{DashDistribution.DomainName}}{prefix}",
+                *(f"https://{a}{prefix}" for a in config.cdn.aliases),
+            ]
 
         assert callbacks == [f"{door}_auth/callback" for door in doors]
         assert sign_outs == [f"{door}_auth/signed-out" for door in doors]

@@ -243,3 +243,39 @@ def test_the_distribution_caches_only_dashs_files_and_forwards_accept_encoding(c
     assert default.policy.accept_encoding and default.policy.default_ttl == 0 and default.policy.max_ttl <= 1
     assert cdn.origin_path == config.stage_prefix.rstrip("/")
     assert cdn.http_version == "http2and3"
+
+
+def test_the_app_sees_the_host_the_viewer_used_and_no_other(cloudfront: LocalCloudFront) -> None:
+    """A CloudFront function copies the viewer's Host into X-Dash-Viewer-Host (API Gateway gets its
+    own host name as Host), replacing what a viewer sent: the app sees the viewer's host (sign-in
+    builds its callback URL from it), and a value that is no host name is ignored."""
+    from adapter import cdn
+
+    seen: list[dict] = []
+    wrapped = cloudfront.origin.lambda_handler
+    cloudfront.origin.lambda_handler = lambda event, context: seen.append(event) or wrapped(event, context)
+    forged = [("Accept", "application/json"), ("X-Dash-Viewer-Host", "evil.example.com")]
+    cloudfront.request("GET", cloudfront.prefix + "_dash-layout", forged)
+    (event,) = seen
+    _, seen_by_app = cdn.enter(event)
+    headers = {k.lower(): v for k, v in seen_by_app["headers"].items()}
+
+    assert headers["host"] == cloudfront.host
+    assert "x-dash-viewer-host" not in headers
+    bad = {**event, "headers": {**event["headers"], "X-Dash-Viewer-Host": "evil.example/x"}}
+    bad.pop("multiValueHeaders", None)
+    headers = {k.lower(): v for k, v in cdn.enter(bad)[1]["headers"].items()}
+    assert headers["host"] != "evil.example/x"
+
+
+def test_with_sign_in_the_distribution_tells_the_viewer_host_and_sends_cookies_uncached(config: StackConfig) -> None:
+    resources = load_template()["Resources"]
+    if config.cdn is None or "DashUserPoolClient" not in resources:
+        assert "DashStaticOriginRequestPolicy" not in resources
+        return
+    assert config.cdn.behaviours[-1].viewer_host
+    static = [b for b in config.cdn.behaviours if b.path_pattern != "*"]
+    assert all(b.forward_cookies and not b.policy.cookies for b in static)
+    callbacks = resources["DashUserPoolClient"]["Properties"]["CallbackURLs"]
+    assert any("${DashDistribution.DomainName}" in str(url) for url in callbacks)
+    assert not any("execute-api" in str(url) for url in callbacks), "the API's own URL answers 403 behind CloudFront"

@@ -148,8 +148,11 @@ class LocalCloudFront:
         forwarded: list[tuple[str, str]] = []
         if behaviour.forward_all_viewer_headers:
             forwarded = [(k, v) for k, v in viewer if k.lower() not in _NEVER_FORWARDED | own_names]
-        elif behaviour.policy.cookies:
+        elif behaviour.policy.cookies or behaviour.forward_cookies:
             forwarded = [(k, v) for k, v in viewer if k.lower() == "cookie"]
+        if behaviour.viewer_host:  # the viewer-request function (template.yaml: DashViewerHost)
+            forwarded = [(k, v) for k, v in forwarded if k.lower() != "x-dash-viewer-host"]
+            forwarded.append(("X-Dash-Viewer-Host", self.host))
         if encoding:
             forwarded.append(("Accept-Encoding", encoding))
         forwarded += [("X-Forwarded-Proto", "https"), ("Via", "2.0 local.cloudfront.net (CloudFront)"), *own]
@@ -234,6 +237,9 @@ def _lambda_handler():
 def _what_cdn_would_add(config: StackConfig) -> CdnConfig:
     """template.yaml.hbs's distribution with --cdn, for a template rendered without it."""
     static = CachePolicy(0, 0, 31_536_000, ("m",), cookies=False, accept_encoding=True)
+    # As with --auth cognito, the cached behaviour sends the cookies on a miss (never keyed on them):
+    # the tests turn sign-in on in any project, and without sign-in the cookies change nothing.
+    sign_in = True
     uncached = CachePolicy(0, 0, 1, None, cookies=True, accept_encoding=True)
     return CdnConfig(
         aliases=(),
@@ -243,9 +249,9 @@ def _what_cdn_would_add(config: StackConfig) -> CdnConfig:
             "X-Dash-Viewer-Prefix": "/",
         },
         behaviours=(
-            Behaviour("_dash-component-suites/*", static, False, True, True),
-            Behaviour("assets/*", static, False, True, True),
-            Behaviour("*", uncached, True, True, True),
+            Behaviour("_dash-component-suites/*", static, False, True, True, forward_cookies=sign_in),
+            Behaviour("assets/*", static, False, True, True, forward_cookies=sign_in),
+            Behaviour("*", uncached, True, True, True, viewer_host=True),
         ),
         http_version="http2and3",
     )

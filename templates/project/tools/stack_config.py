@@ -58,6 +58,8 @@ class Behaviour:
     forward_all_viewer_headers: bool  # the managed AllViewerExceptHostHeader origin request policy
     redirect_to_https: bool
     compress: bool
+    forward_cookies: bool = False  # an origin request policy sends the cookies (not in the cache key)
+    viewer_host: bool = False  # a viewer-request function adds X-Dash-Viewer-Host (with sign-in)
 
 
 @dataclass(frozen=True)
@@ -129,12 +131,20 @@ def _cdn_config(config: dict[str, Any], resources: dict[str, Any]) -> CdnConfig:
 
     def behaviour(b: dict[str, Any], pattern: str) -> Behaviour:
         policy_id = b["CachePolicyId"]["Ref"]
+        request_policy = b.get("OriginRequestPolicyId")
+        own = (
+            resources[request_policy["Ref"]]["Properties"]["OriginRequestPolicyConfig"]
+            if isinstance(request_policy, dict)
+            else {}
+        )
         return Behaviour(
             path_pattern=pattern,
             policy=_cache_policy(resources[policy_id]["Properties"]["CachePolicyConfig"]),
-            forward_all_viewer_headers=b.get("OriginRequestPolicyId") == ALL_VIEWER_EXCEPT_HOST_HEADER,
+            forward_all_viewer_headers=request_policy == ALL_VIEWER_EXCEPT_HOST_HEADER,
             redirect_to_https=b["ViewerProtocolPolicy"] == "redirect-to-https",
             compress=bool(b.get("Compress")),
+            forward_cookies=(own.get("CookiesConfig") or {}).get("CookieBehavior") == "all",
+            viewer_host=bool(b.get("FunctionAssociations")),
         )
 
     behaviours = [behaviour(b, b["PathPattern"]) for b in config.get("CacheBehaviors") or []]

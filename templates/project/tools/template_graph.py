@@ -11,6 +11,7 @@ Sub and DependsOn between resources, so a test can prove there is no circle befo
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from pathlib import Path
@@ -25,6 +26,11 @@ _SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
 def transformed_template(path: Path = TEMPLATE) -> dict[str, Any]:
     """template.yaml as CloudFormation sees it after the AWS::Serverless transform (no AWS call)."""
+    return transformed(load_template(path))
+
+
+def transformed(template: dict[str, Any]) -> dict[str, Any]:
+    """A SAM template (as load_template reads it) after the transform, e.g. one a test changed."""
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # any region; the translator wants one
     import boto3
     from samcli.lib.translate.sam_template_validator import SamTemplateValidator
@@ -32,7 +38,7 @@ def transformed_template(path: Path = TEMPLATE) -> dict[str, Any]:
 
     # The loader asks IAM only for a managed policy named in a template, and this one names none.
     loader = ManagedPolicyLoader(boto3.client("iam", region_name=os.environ["AWS_DEFAULT_REGION"]))
-    validator = SamTemplateValidator(load_template(path), loader, region=os.environ["AWS_DEFAULT_REGION"])
+    validator = SamTemplateValidator(copy.deepcopy(template), loader, region=os.environ["AWS_DEFAULT_REGION"])
     return yaml.safe_load(validator.get_translated_template_if_valid())
 
 

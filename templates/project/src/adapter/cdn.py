@@ -8,6 +8,9 @@ headers to every request it forwards:
                            through the distribution and is answered 403
     X-Dash-Viewer-Prefix   the URL prefix the viewer sees ("/", or "/<base path>/"), trusted only
                            together with the secret
+    X-Dash-Viewer-Host     with sign-in: the host name the viewer used (a CloudFront function adds
+                           it; API Gateway gets its own as Host), which becomes the request's Host
+                           so that sign-in's callback URL is the viewer's
 
 CloudFront replaces a viewer's header of the same name, so neither can be forged through the
 distribution. The stage the origin path adds is taken out of the path, and never reaches the page.
@@ -32,6 +35,8 @@ logger = logging.getLogger("handler")
 
 ORIGIN_SECRET_HEADER = "x-dash-origin-secret"  # noqa: S105 - a header name
 VIEWER_PREFIX_HEADER = "x-dash-viewer-prefix"
+VIEWER_HOST_HEADER = "x-dash-viewer-host"
+_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
 SECRET_VARIABLE = "DASH_ORIGIN_SECRET"  # noqa: S105 - a variable name
 PREVIOUS_SECRET_VARIABLE = "DASH_ORIGIN_SECRET_PREVIOUS"  # noqa: S105 - accepted too while a rotation spreads
 # "/" or "/segment/": a base path is one segment of these characters (src/options.ts).
@@ -76,7 +81,21 @@ def enter(event: dict[str, Any]) -> tuple[Door, dict[str, Any]] | None:
     if not (path + "/").startswith(prefix):
         raise UnservableEvent(404, f"the dashboard is under {prefix}")
     below = "/" + path[len(prefix) :] if prefix != "/" else path
-    return Door("cloudfront", prefix, below), _with_path(_without_door_headers(event), below)
+    viewer_host = (header(event, VIEWER_HOST_HEADER) or "").lower()
+    event = _without_door_headers(event)
+    if _HOST.match(viewer_host):
+        event = _with_host(event, viewer_host)
+    return Door("cloudfront", prefix, below), _with_path(event, below)
+
+
+def _with_host(event: dict[str, Any], host: str) -> dict[str, Any]:
+    event = dict(event)
+    if isinstance(event.get("headers"), dict):
+        event["headers"] = {**{k: v for k, v in event["headers"].items() if str(k).lower() != "host"}, "Host": host}
+    if isinstance(event.get("multiValueHeaders"), dict):
+        others = {k: v for k, v in event["multiValueHeaders"].items() if str(k).lower() != "host"}
+        event["multiValueHeaders"] = {**others, "Host": [host]}
+    return event
 
 
 def _viewer_path(event: dict[str, Any]) -> str:
@@ -98,7 +117,7 @@ def _with_path(event: dict[str, Any], below: str) -> dict[str, Any]:
 
 def _without_door_headers(event: dict[str, Any]) -> dict[str, Any]:
     """The app never sees the secret (nor the prefix header: the prefix is its construction)."""
-    door_headers = (ORIGIN_SECRET_HEADER, VIEWER_PREFIX_HEADER)
+    door_headers = (ORIGIN_SECRET_HEADER, VIEWER_PREFIX_HEADER, VIEWER_HOST_HEADER)
     event = dict(event)
     for key in ("headers", "multiValueHeaders"):
         if isinstance(event.get(key), dict):
