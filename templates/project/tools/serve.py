@@ -115,7 +115,9 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="CloudFront in front: the distribution of template.yaml, or the one --cdn would add",
     )
-    parser.add_argument("--http-port", type=int, help="with --cdn: the plain-HTTP listener (default: --port + 1)")
+    parser.add_argument(
+        "--http-port", type=int, help="with --cdn: the plain-HTTP listener (default: --port + 1; free with --port 0)"
+    )
     args = parser.parse_args(argv)
     if args.base_path is not None and not args.custom_domain:
         parser.error("--base-path needs --custom-domain (the execute-api URL has a stage, not a base path)")
@@ -124,7 +126,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.cdn and args.custom_domain:
         parser.error("--cdn and --custom-domain are two different doors: pick one")
     if args.cdn:
-        serve_cdn(args.host, args.port, args.http_port if args.http_port is not None else args.port + 1)
+        # --port 0 picks a free port: then the plain-HTTP one is picked too (not port 1).
+        http_port = args.http_port if args.http_port is not None else (args.port + 1 if args.port else 0)
+        serve_cdn(args.host, args.port, http_port)
         return
 
     config = stack_config()
