@@ -288,6 +288,55 @@ def measure_warm(project: Path, runs: int) -> dict[str, Any]:
     return results
 
 
+def measure_signin(project: Path, runs: int) -> dict[str, Any]:
+    """Warm page, layout and charts callback through handler.lambda_handler with sign-in on (a valid
+    session cookie, checked against the project's local OpenID Connect provider) and off, the same
+    events with the same Cookie header both ways, in turns."""
+    from collections import OrderedDict
+
+    os.environ.update({**function_environment(project), "DASH_AUTH": "none"})  # events captured signed out
+    events = capture_events(project)
+    import handler
+    from adapter import apps
+    from local_provider import LocalProvider
+
+    provider = LocalProvider()
+    server = provider.start()
+    cookie = f"dash_session={provider.id_token()}"
+    caches: dict[str, OrderedDict] = {"off": OrderedDict(), "on": OrderedDict()}
+    environments = {"off": {"DASH_AUTH": "none"}, "on": provider.environment()}
+
+    def with_cookie(event: dict[str, Any]) -> dict[str, Any]:
+        headers = {**event["headers"], "Cookie": cookie}
+        multi = {**event["multiValueHeaders"], "Cookie": [cookie]}
+        return {**event, "headers": headers, "multiValueHeaders": multi}
+
+    def call(mode: str, event: dict[str, Any]) -> Callable[[], None]:
+        def run() -> None:
+            apps._apps = caches[mode]  # the app built with (on) or without (off) sign-in
+            response = handler.lambda_handler(event, None)
+            assert response["statusCode"] == 200, (mode, response["statusCode"], response.get("body", "")[:200])
+
+        return run
+
+    results: dict[str, Any] = {}
+    try:
+        for mode in ("off", "on"):  # build each app once, with its environment
+            os.environ.update(environments[mode])
+            call(mode, with_cookie(events["index"]))()
+        os.environ.update(environments["on"])  # auth.py reads its settings per request
+        kinds = {"index": runs, "layout": runs, "callback": max(runs // 3, 30)}
+        for kind, count in kinds.items():
+            event = with_cookie(events[kind])
+            off, on = alternate([call("off", event), call("on", event)], count)
+            off_ms, on_ms = median_ms(off), median_ms(on)
+            results[kind] = {"requests": count, "without_ms": off_ms, "with_ms": on_ms, "ratio": on_ms / off_ms}
+            log(f"sign-in {kind}: with {on_ms:.3f} ms, without {off_ms:.3f} ms ({on_ms / off_ms:.3f}x)")
+    finally:
+        server.shutdown()
+    return results
+
+
 def alternate(functions: list[Callable[[], None]], count: int) -> list[list[int]]:
     """Times each function `count` times, in turns with a rotating start (after a few untimed
     rounds), so every one sees the same noise. Nanoseconds per call, per function."""
@@ -728,7 +777,8 @@ def artefact_cold_start(artefacts: dict[str, Path], project: Path, runs: int) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "what", choices=["cold", "warm", "page", "artefact", "artefact-pandas", "serving", "cdn", "visitors"]
+        "what",
+        choices=["cold", "warm", "page", "artefact", "artefact-pandas", "serving", "cdn", "visitors", "signin"],
     )
     parser.add_argument("--project", type=Path, required=True, help="a generated project")
     parser.add_argument("--runs", type=int, default=9)
@@ -747,6 +797,9 @@ def main() -> None:
         return
     if args.what == "cdn":
         json.dump(measure_cdn(project), sys.stdout)
+        return
+    if args.what == "signin":
+        json.dump(measure_signin(project, args.runs), sys.stdout)
         return
     if args.what == "cold":
         result = measure_cold(project, args.runs)

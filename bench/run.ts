@@ -17,8 +17,8 @@ const WHO = 'bench';
 // `--only serving`: the serving-path figures of issue 11 alone (bench/results.json untouched);
 // `--only pandas`: the artefact with pandas added through `make lock` alone (a few minutes).
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-if (ONLY !== undefined && !['scaffold', 'serving', 'pandas'].includes(ONLY)) {
-  throw new Error(`${WHO}: --only takes scaffold, serving or pandas, got ${ONLY}`);
+if (ONLY !== undefined && !['scaffold', 'serving', 'pandas', 'signin'].includes(ONLY)) {
+  throw new Error(`${WHO}: --only takes scaffold, serving, pandas or signin, got ${ONLY}`);
 }
 const RUNS = {
   scaffold: 21, // whole-process runs of each scaffolder (and of bare node), in turns
@@ -239,6 +239,22 @@ function recordCold(cold: any) {
     budget: '—',
     met: null,
   });
+}
+
+/** DESIGN.md section 6: sign-in overhead on a warm request, ≤ 1.10× the same request without it. */
+function recordSignin(signin: any) {
+  const names: Record<string, string> = { index: 'GET /<stage>/', layout: 'GET /<stage>/_dash-layout', callback: 'POST /<stage>/_dash-update-component (the charts)' };
+  for (const kind of ['index', 'layout', 'callback']) {
+    const s = signin[kind];
+    record({
+      figure: `Warm ${names[kind]} with sign-in on (a valid session cookie checked), median of ${s.requests}`,
+      value: ms(s.with_ms),
+      baseline: `the same request, sign-in off: ${ms(s.without_ms)}`,
+      ratio: s.ratio,
+      budget: '≤ 1.10×',
+      met: s.ratio <= 1.1,
+    });
+  }
 }
 
 function recordWarm(warm: any) {
@@ -486,12 +502,12 @@ async function main() {
   const loadBefore = os.loadavg();
   try {
     if (ONLY === undefined || ONLY === 'scaffold') progress(WHO, `scaffold time: ${RUNS.scaffold} runs each`);
-    const scaffold = ONLY === 'serving' || ONLY === 'pandas' ? undefined : await benchScaffold(scratch);
+    const scaffold = ONLY === 'serving' || ONLY === 'pandas' || ONLY === 'signin' ? undefined : await benchScaffold(scratch);
     if (ONLY === 'scaffold') {
       printTable(); // a part only: bench/results.json keeps the last full run
       return;
     }
-    const pkg = ONLY === 'serving' || ONLY === 'pandas' ? undefined : await benchPackage(scratch);
+    const pkg = ONLY === 'serving' || ONLY === 'pandas' || ONLY === 'signin' ? undefined : await benchPackage(scratch);
 
     // One project for every Python figure: python3.11 (the runtime this machine's Python can
     // compile bytecode for) on this machine's architecture, so its sam build artefact can run here.
@@ -502,6 +518,13 @@ async function main() {
     await prepareSharedVenv(WHO, project);
     const python = (await execa(venvBin('python'), ['-c', 'import sys; print(sys.version.split()[0])'])).stdout;
 
+    if (ONLY === 'signin') {
+      progress(WHO, 'sign-in overhead (warm, with and without a session check)');
+      recordSignin(await measure('signin', project, RUNS.warm));
+      printTable(); // a part only: bench/results.json keeps the last full run
+      console.log(`\nMarkdown (README.md, "Benchmarks"):\n\n${markdownTable()}\n`);
+      return;
+    }
     if (ONLY === 'pandas') {
       progress(WHO, 'artefact with pandas (make lock, sam build)');
       recordPandas(await measure('artefact-pandas', project, RUNS.artefactCold));
@@ -523,6 +546,9 @@ async function main() {
     progress(WHO, 'warm latency');
     const warm = await measure('warm', project, RUNS.warm);
     recordWarm(warm);
+    progress(WHO, 'sign-in overhead (warm, with and without a session check)');
+    const signin = await measure('signin', project, RUNS.warm);
+    recordSignin(signin);
     progress(WHO, 'page weight');
     const page = await measure('page', project, 1);
     recordPage(page);
@@ -549,7 +575,7 @@ async function main() {
       seconds: Math.round((performance.now() - started) / 1000),
       units: 'ms: milliseconds; MB: 1,000,000 bytes; B: bytes',
       figures,
-      details: { scaffold, package: pkg, cold, warm, page, artefact, serving, withPandas },
+      details: { scaffold, package: pkg, cold, warm, signin, page, artefact, serving, withPandas },
     };
     await fs.writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 

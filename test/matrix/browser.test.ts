@@ -1,6 +1,8 @@
 // The default project in a real browser: Debian's chromium, driven by playwright-core, against the
 // project's own `make serve` stand-in for API Gateway (tools/serve.py, the real Lambda handler), at
-// the execute-api URL shape (/<stage>/) and at the custom-domain shapes (root, base path).
+// the execute-api URL shape (/<stage>/) and at the custom-domain shapes (root, base path). Then a
+// REST project with wildcard binary media types and an HTTP project through `make sam-local`: SAM
+// CLI's own `sam local start-api` emulation (tools/sam_local.py, the function in-process, no Docker).
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +45,13 @@ const SHAPES = [
   },
 ];
 
+/** `sam local start-api` through `make sam-local`: a REST API with the wildcard binary types SAM
+ * matches literally (the favicon's type is not among them), and an HTTP API. */
+const SAM_LOCAL_PROJECTS = [
+  { name: 'sam-local-rest-wildcard-binary', flags: ['--binary-types', 'image/*,font/woff2,application/octet-stream'] },
+  { name: 'sam-local-http', flags: ['--api', 'http'] },
+];
+
 const outputDir = path.join(settings.outputDir, 'browser');
 let projectDir: string;
 let userDataDir: string;
@@ -67,12 +76,15 @@ afterAll(async () => {
 });
 
 /** Starts a serve command (make's or python's) on a free port; resolves once it prints its URL. */
-async function startServe(command: string[]): Promise<{ origin: string; printedPath: string; stop: () => Promise<void> }> {
+async function startServe(
+  command: string[],
+  cwd = projectDir,
+): Promise<{ origin: string; printedPath: string; stop: () => Promise<void> }> {
   const python = venvBin('python');
   const [cmd, ...args] =
     command[0] === 'make' ? [...command, `PYTHON=${python}`, 'PORT=0'] : [python, ...command.slice(1), '--port', '0'];
   const server = execa(cmd, args, {
-    cwd: projectDir,
+    cwd,
     env: venvEnv(),
     stdin: 'ignore',
     buffer: false,
@@ -241,75 +253,95 @@ async function clickThroughPages(page: Page, origin: string, prefix: string, nam
   await page.locator('#scatter .main-svg').first().waitFor();
 }
 
+/**
+ * Starts `command` in the project `dir`, opens the dashboard at `prefix` in Chromium and works every
+ * control and page: the charts and texts change, callbacks go to this prefix, the favicon arrives as
+ * exactly the project's bytes, the pages link inside the prefix, and there is no console error and
+ * no failed request.
+ */
+async function exerciseDashboard(name: string, dir: string, command: string[], prefix: string): Promise<void> {
+  const { origin, printedPath, stop } = await startServe(command, dir);
+  const page = await browser.newPage();
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS);
+  const consoleErrors: string[] = [];
+  const failedRequests: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  page.on('requestfailed', (r) => failedRequests.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  page.on('response', (r) => r.status() >= 400 && failedRequests.push(`${r.request().method()} ${r.url()}: ${r.status()}`));
+  try {
+    expect(printedPath, 'the URL the command prints').toBe(prefix);
+    const favicon = page.waitForResponse((r: Response) => new URL(r.url()).pathname.endsWith('favicon.ico'));
+    const started = performance.now();
+    await page.goto(`${origin}${prefix}`);
+    await page.locator('#scatter .main-svg').first().waitFor();
+    await page.waitForFunction(() => document.querySelector('#kpi-countries')?.textContent);
+    progress(WHO, `${name}: dashboard drawn (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    const before = await readOutputs(page);
+    expect(before.age).toBe('Pick your birthday to find out.');
+    expect(before.rankingTitle).toBe('Life expectancy in 2007 (years)');
+
+    // The date picker drives the birthday card.
+    const birthday = '2000-01-01';
+    const expectedAge = [ageText(birthday, new Date()), ageText(birthday, new Date(Date.now() - 86_400_000))];
+    await page.locator('#birthday').fill(birthday);
+    await page.locator('#birthday').press('Enter');
+    await page.keyboard.press('Escape'); // close the calendar
+    await page.waitForFunction((b) => document.querySelector('#age')?.textContent !== b, before.age);
+    expect(expectedAge).toContain((await readOutputs(page)).age);
+
+    // The continent dropdown and the year slider drive the KPIs and every chart.
+    await page.locator('#continent').click();
+    await page.locator('.dash-dropdown-option', { hasText: /^Europe$/ }).click();
+    await page.waitForFunction((k) => document.querySelector('#kpi-countries')?.textContent !== k, before.kpis[0]);
+    await page.locator('#year [role=slider]').focus();
+    await page.keyboard.press('Home'); // the first year, 1952
+    await page.waitForFunction(() => document.querySelector('#ranking .xtitle')?.textContent?.includes('1952'));
+    const after = await readOutputs(page);
+    expect(after.kpis).not.toEqual(before.kpis);
+    expect(after.kpis.every((k) => k !== ''), 'every KPI shows a value').toBe(true);
+    expect(after.rankingCountries).toHaveLength(10);
+    expect(after.rankingCountries).not.toEqual(before.rankingCountries);
+    expect(after.rankingTitle).toBe('Life expectancy in 1952 (years)');
+    expect(after.rankingTitleDrawn).toBe('Life expectancy in 1952 (years)');
+
+    // The favicon arrived as bytes, identical to the icon in the project (never base64 text).
+    const icon = await (await favicon).body();
+    const expectedIcon = await fs.readFile(path.join(dir, 'src', 'assets', 'favicon.ico'));
+    expect(Buffer.compare(icon, expectedIcon), `favicon: ${icon.length} bytes served, ${expectedIcon.length} expected`).toBe(0);
+    await page.screenshot({ path: path.join(outputDir, `${name}.png`), fullPage: true });
+
+    await clickThroughPages(page, origin, prefix, name);
+
+    // Callbacks went to this prefix's app (a second prefix must have its own callbacks), and
+    // nothing the pages asked for left the prefix.
+    expect(requests).toContain(`${prefix}_dash-update-component`);
+    expect(requests.filter((p) => !p.startsWith(prefix)), 'requests outside the prefix').toEqual([]);
+    expect(consoleErrors, 'console errors').toEqual([]);
+    expect(failedRequests, 'failed requests').toEqual([]);
+  } finally {
+    await page.close();
+    await stop();
+  }
+}
+
 describe('browser: the default project through tools/serve.py in Chromium', () => {
   test.each(SHAPES)(
     '$name URL ($prefix)',
-    async ({ name, command, prefix }) => {
-      const { origin, printedPath, stop } = await startServe(command);
-      const page = await browser.newPage();
-      page.setDefaultTimeout(PAGE_TIMEOUT_MS);
-      const consoleErrors: string[] = [];
-      const failedRequests: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-      page.on('pageerror', (e) => consoleErrors.push(String(e)));
-      page.on('requestfailed', (r) => failedRequests.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
-      page.on('request', (r) => requests.push(new URL(r.url()).pathname));
-      page.on('response', (r) => r.status() >= 400 && failedRequests.push(`${r.request().method()} ${r.url()}: ${r.status()}`));
-      try {
-        expect(printedPath, 'the URL tools/serve.py prints').toBe(prefix);
-        const favicon = page.waitForResponse((r: Response) => new URL(r.url()).pathname.endsWith('favicon.ico'));
-        const started = performance.now();
-        await page.goto(`${origin}${prefix}`);
-        await page.locator('#scatter .main-svg').first().waitFor();
-        await page.waitForFunction(() => document.querySelector('#kpi-countries')?.textContent);
-        progress(WHO, `${name}: dashboard drawn (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-        const before = await readOutputs(page);
-        expect(before.age).toBe('Pick your birthday to find out.');
-        expect(before.rankingTitle).toBe('Life expectancy in 2007 (years)');
+    async ({ name, command, prefix }) => exerciseDashboard(name, projectDir, command, prefix),
+    TIMEOUT_MS,
+  );
+});
 
-        // The date picker drives the birthday card.
-        const birthday = '2000-01-01';
-        const expectedAge = [ageText(birthday, new Date()), ageText(birthday, new Date(Date.now() - 86_400_000))];
-        await page.locator('#birthday').fill(birthday);
-        await page.locator('#birthday').press('Enter');
-        await page.keyboard.press('Escape'); // close the calendar
-        await page.waitForFunction((b) => document.querySelector('#age')?.textContent !== b, before.age);
-        expect(expectedAge).toContain((await readOutputs(page)).age);
-
-        // The continent dropdown and the year slider drive the KPIs and every chart.
-        await page.locator('#continent').click();
-        await page.locator('.dash-dropdown-option', { hasText: /^Europe$/ }).click();
-        await page.waitForFunction((k) => document.querySelector('#kpi-countries')?.textContent !== k, before.kpis[0]);
-        await page.locator('#year [role=slider]').focus();
-        await page.keyboard.press('Home'); // the first year, 1952
-        await page.waitForFunction(() => document.querySelector('#ranking .xtitle')?.textContent?.includes('1952'));
-        const after = await readOutputs(page);
-        expect(after.kpis).not.toEqual(before.kpis);
-        expect(after.kpis.every((k) => k !== ''), 'every KPI shows a value').toBe(true);
-        expect(after.rankingCountries).toHaveLength(10);
-        expect(after.rankingCountries).not.toEqual(before.rankingCountries);
-        expect(after.rankingTitle).toBe('Life expectancy in 1952 (years)');
-        expect(after.rankingTitleDrawn).toBe('Life expectancy in 1952 (years)');
-
-        // The favicon arrived as bytes, identical to the icon in the project (never base64 text).
-        const icon = await (await favicon).body();
-        const expectedIcon = await fs.readFile(path.join(projectDir, 'src', 'assets', 'favicon.ico'));
-        expect(Buffer.compare(icon, expectedIcon), `favicon: ${icon.length} bytes served, ${expectedIcon.length} expected`).toBe(0);
-        await page.screenshot({ path: path.join(outputDir, `${name}.png`), fullPage: true });
-
-        await clickThroughPages(page, origin, prefix, name);
-
-        // Callbacks went to this prefix's app (a second prefix must have its own callbacks), and
-        // nothing the pages asked for left the prefix.
-        expect(requests).toContain(`${prefix}_dash-update-component`);
-        expect(requests.filter((p) => !p.startsWith(prefix)), 'requests outside the prefix').toEqual([]);
-        expect(consoleErrors, 'console errors').toEqual([]);
-        expect(failedRequests, 'failed requests').toEqual([]);
-      } finally {
-        await page.close();
-        await stop();
-      }
+describe('browser: sam local start-api (SAM CLI\'s emulation, tools/sam_local.py) in Chromium', () => {
+  test.each(SAM_LOCAL_PROJECTS)(
+    '$name',
+    async ({ name, flags }) => {
+      const dir = await generateProject(WHO, inject('createBin'), outputDir, name, flags);
+      // No stage and no base path under sam local: the dashboard is at /.
+      await exerciseDashboard(name, dir, ['make', 'sam-local'], '/');
     },
     TIMEOUT_MS,
   );

@@ -29,8 +29,9 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         event = events.complete_event(event)
         # Behind CloudFront its door is the only one (adapter/cdn.py); else the others (adapter/doors.py).
         door, event = cdn.enter(event) or doors.enter(event)
-        event = responses.limit_gzip_to_binary_requests(event)
+        event = responses.limit_gzip_to_binary_requests(event, door)
         response = apps.handler_for(door.prefix)(event, context)
+        response = responses.as_the_door_passes_it(response, event, door)
         return responses.enforce_size_limit(response, https=https)
     except events.UnservableEvent as error:
         level = logging.ERROR if error.status >= 500 else logging.WARNING

@@ -152,12 +152,19 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.update(gateway.domain_environment())
     server = make_server(gateway, args.host, args.port)
     host, port = server.server_address[:2]
-    print(f"Serving the Lambda handler like API Gateway ({config.api.upper()} API) at", flush=True)
-    print(f"  http://{host}:{port}{gateway.prefix}", flush=True)
+    lines = [f"Serving the Lambda handler like API Gateway ({config.api.upper()} API) at"]
+    lines.append(f"  http://{host}:{port}{gateway.prefix}")
     if args.custom_domain:
         reading = f", rawPath reading {gateway.reading!r}" if config.api == "http" else ""
-        print(f"  (as the custom domain {gateway.host}{reading})", flush=True)
-    print(sign_in, flush=True)
+        lines.append(f"  (as the custom domain {gateway.host}{reading})")
+    lines.append(str(sign_in))
+    serve_until_interrupted(server, lines)
+
+
+def serve_until_interrupted(server: Any, lines: list[str]) -> None:
+    """Print `lines` (the URL among them: the tests and make targets read it), then serve until Ctrl-C."""
+    for line in lines:
+        print(line, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

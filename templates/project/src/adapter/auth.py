@@ -103,7 +103,18 @@ class Provider:
     client_id: str | None  # None: from the stage variable authClientId
 
 
+_provider: Provider | None = None
+
+
 def provider_from_environment() -> Provider:
+    """The provider the environment names, read once per container (a Lambda's never changes)."""
+    global _provider
+    if _provider is None:
+        _provider = _read_provider()
+    return _provider
+
+
+def _read_provider() -> Provider:
     names = ("ISSUER", "JWKS_URI", "AUTHORIZATION_ENDPOINT", "TOKEN_ENDPOINT", "END_SESSION_ENDPOINT")
     values = {name: os.environ.get(f"DASH_AUTH_{name}", "") for name in names}
     missing = [f"DASH_AUTH_{name}" for name, value in values.items() if not value]
@@ -198,6 +209,7 @@ _http_session: Any = None
 
 
 def _http() -> Any:
+    """One connection pool per container, for the keys and the token endpoint."""
     global _http_session
     if _http_session is None:
         import requests
@@ -217,7 +229,9 @@ def _verifier(provider: Provider) -> Verifier:
 
 
 def reset() -> None:
-    """Forget cached keys and verified tokens (tests; a container never needs it)."""
+    """Forget the provider, its cached keys and verified tokens (tests; a container never needs it)."""
+    global _provider
+    _provider = None
     _verifiers.clear()
 
 
