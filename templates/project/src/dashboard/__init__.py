@@ -100,6 +100,10 @@ def create_app(requests_pathname_prefix: str = "/", *, debug: bool = False) -> D
         # Dash Pages, with the pages registered in code (pages.py) rather than found in a folder.
         use_pages=True,
         pages_folder="",
+        # Dash Pages sends every page's whole layout (the overview's figures included, ~38,000
+        # components) inside each page's HTML for the renderer to check callbacks against: 20 ms of
+        # JSON per page load. That check helps while developing (make dev, debug=True), not on Lambda.
+        suppress_callback_exceptions=not debug,
     )
     app.server.dash_app = app
     register_pages()
