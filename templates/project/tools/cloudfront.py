@@ -229,6 +229,10 @@ def distribution_for(config: StackConfig, secret: str) -> LocalCloudFront:
         # the cached behaviours send the cookies on a miss, as template.yaml has them with --auth cognito
         behaviours = tuple(b if b.path_pattern == "*" else replace(b, forward_cookies=True) for b in cdn.behaviours)
         cdn = replace(cdn, behaviours=behaviours)
+    if config.cdn is None and config.api == "rest":
+        # --cdn keeps */* in a REST API's binary media types (CloudFront's cached requests carry no
+        # Accept header, so a narrower list sends the favicon as base64 text): so does its stand-in.
+        config = replace(config, binary_media_types=("*/*",))
     origin = LocalGateway(config, _lambda_handler())
     return LocalCloudFront(cdn, origin, secret, host=cdn.aliases[0] if cdn.aliases else DISTRIBUTION_HOST)
 

@@ -179,6 +179,8 @@ def serve_cdn(host: str, port: int, http_port: int) -> None:
     # As deployed: the function and the distribution know the same secret (here a fresh one).
     secret = secrets.token_urlsafe(48)
     os.environ["DASH_ORIGIN_SECRET"] = secret
+    if config.cdn is None and config.api == "rest":  # the binary media types --cdn keeps (cloudfront.py)
+        os.environ["DASH_BINARY_MEDIA_TYPES"] = "*/*"
     sign_in = configure()  # as for `make serve`
     from tools.cloudfront import distribution_for
 

@@ -33,7 +33,6 @@ OpenID Connect provider to run sign-in locally, see README.md "Who can open it")
 from __future__ import annotations
 
 import base64
-import binascii
 import html
 import json
 import logging
@@ -466,7 +465,7 @@ def _read_transaction(value: str | None) -> dict[str, str] | None:
         return None
     try:
         transaction = json.loads(base64.urlsafe_b64decode(value.encode()))
-    except (ValueError, binascii.Error):
+    except ValueError:  # bad base64 (binascii.Error) is a ValueError too
         return None
     keys = ("state", "nonce", "verifier", "return_to")
     if not isinstance(transaction, dict) or not all(isinstance(transaction.get(k), str) for k in keys):

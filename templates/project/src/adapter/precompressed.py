@@ -124,9 +124,14 @@ class StoredEncodings:
         return None
 
 
+# A name, not a tuple in the except clause: ruff format for py314 targets writes that as
+# `except OSError, ValueError:`, which older Pythons cannot parse.
+_NOT_A_FILE = (OSError, ValueError)  # a NUL byte or a name too long: not a file Dash serves either
+
+
 def _inside(root: Path, relative: str) -> Path | None:
     try:
         candidate = (root / relative).resolve()
         return candidate if candidate.is_relative_to(root) and candidate.is_file() else None
-    except (OSError, ValueError):  # a NUL byte or a name too long: not a file Dash serves either
+    except _NOT_A_FILE:
         return None
