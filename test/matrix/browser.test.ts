@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
-import { chromium, type BrowserContext, type Page, type Response } from 'playwright-core';
+import type { BrowserContext, Page, Response } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { generateProject, progress } from './harness.js';
 import { settings, venvBin, venvEnv } from './settings.js';
@@ -17,15 +18,6 @@ import { VARIANTS, expectedAnswers } from './variants.js';
 const WHO = 'browser';
 const TIMEOUT_MS = 5 * 60_000;
 const PAGE_TIMEOUT_MS = 60_000; // the first page load builds the Dash app and ships plotly.js
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const defaultVariant = VARIANTS.find((v) => v.flags.length === 0)!;
 const { stage } = expectedAnswers(defaultVariant);
@@ -62,12 +54,7 @@ beforeAll(async () => {
   // No project name: the default one, as `npm create serverless-dash -- --yes` gives.
   projectDir = await generateProject(WHO, inject('createBin'), outputDir, undefined, defaultVariant.flags);
   userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'serverless-dash-chromium-'));
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: settings.chromium,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 1000 },
-  });
+  browser = await launchChromium(userDataDir);
 }, TIMEOUT_MS);
 
 afterAll(async () => {

@@ -15,7 +15,8 @@ import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
-import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import type { BrowserContext, Page, Request } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { generateProject, progress } from './harness.js';
 import { settings, venvBin, venvEnv } from './settings.js';
@@ -25,7 +26,6 @@ const WHO = 'sign-in';
 const TIMEOUT_MS = 5 * 60_000;
 const PAGE_TIMEOUT_MS = 60_000;
 const CLIENT_ID = 'dashboard-local';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const variant = VARIANTS.find((v) => v.id === 'rest-cognito-domain-basepath-py313')!;
 const answers = expectedAnswers(variant);
@@ -167,12 +167,7 @@ beforeAll(async () => {
     expect(said, door.name).toBe(`Sign-in: ON, with ${issuer} as the provider (client ${CLIENT_ID})`);
   }
   userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'serverless-dash-signin-'));
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: settings.chromium,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 1000 },
-  });
+  browser = await launchChromium(userDataDir);
 }, TIMEOUT_MS);
 
 afterAll(async () => {
