@@ -1,31 +1,33 @@
-"""Doors: the ways a browser reaches the function, and the URL prefix it sees through each.
-
-Dash writes its URL prefix into the page when an app is built, so the prefix the browser sees has
-to be known first. It depends on how the request arrived, and one function serves every door at once:
+"""Doors: the ways a browser reaches the function. The stack has one public door, and only it is let in.
 
     REST, execute-api URL       /Prod/...    stage in requestContext.path, not in event.path
     HTTP API, $default stage    /...         no prefix
     HTTP API, named stage       /dev/...     stage in rawPath
     custom domain (root)        /...         told by the stack: DASH_CUSTOM_DOMAIN
     custom domain, base path    /reports/... told by the stack: DASH_CUSTOM_DOMAIN, DASH_BASE_PATH
+    CloudFront                  / or /base/  the only way in when the stack has one (cdn.py)
     sam local start-api         /...         no stage and no base path in any path
 
-Where the stack knows the door (its custom domain and base path), the function is told and does not
-guess: the prefix comes from the configuration, and the path below it from the route API Gateway
-matched (`/{proxy+}` puts it in pathParameters.proxy; the route `/` has none), never from leading
-segments of the client's path. For an HTTP API behind a custom domain, reports disagree on what
-rawPath holds (the mapping key like a named stage; neither key nor stage; or the stage and never
-the key), and nothing short of a deployed stack settles it, so all three are accepted.
+The public door is the one template.yaml gives the prefix of (DASH_PUBLIC_PREFIX): the custom domain
+when the stack has one (its execute-api URL is disabled), else API Gateway's own URL; behind
+CloudFront, the distribution. A request that arrives another way (a mapping added by hand, the
+execute-api URL of a stack with a domain) gets a short 404 naming the public prefix, never a page
+whose links point elsewhere. Under `sam local` every request is let in at `/`.
 
-Everything else (the execute-api URL, and a domain or mapping added by hand, which the stack does
-not know) keeps the documented execute-api rule: the prefix is what the client asked for minus the
-matched route.
-
-A new door is a function event -> Door | None added to DOORS, ahead of the ones it must win over.
+Through the custom domain the path below the prefix comes from the route API Gateway matched
+(`/{proxy+}` puts it in pathParameters.proxy; the route `/` has none), never from leading segments of
+the client's path. For an HTTP API behind a custom domain, reports disagree on what rawPath holds
+(the mapping key like a named stage; neither key nor stage; or the stage and never the key), and
+nothing short of a deployed stack settles it, so all three are accepted. On the execute-api URL the
+prefix is what the client asked for minus the matched route (documented, and what recorded events
+show).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.util
 import logging
 import os
 import re
@@ -34,7 +36,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-logger = logging.getLogger("handler")
+from .events import UnservableEvent
+
+logger = logging.getLogger("serverless_dash")
 
 # A prefix is "/" or "/segment/.../": stage names and base paths only use these characters,
 # and none is "." or ".." (a path trick, never a stage or base path).
@@ -60,13 +64,41 @@ class Door:
     path: str
 
 
-def enter(event: dict[str, Any]) -> tuple[Door, dict[str, Any]]:
-    """The door a request came through, and the event as the app behind that door sees it: with
-    the door's prefix taken out of its path."""
+def enter(event: dict[str, Any], public_prefix: str) -> tuple[Door, dict[str, Any]]:
+    """The door a request came through, and the event as the app sees it: with the door's prefix
+    taken out of its path. UnservableEvent(404) when it is not the stack's public door."""
+    cdn = _cdn()
+    entered = (
+        cdn.enter(event) if cdn is not None else None
+    )  # behind CloudFront its door is the only one
+    if entered is not None:
+        return entered
     door = which_door(event)
+    if os.environ.get("AWS_SAM_LOCAL") != "true" and not is_public(door, public_prefix):
+        where = public_url(public_prefix)
+        raise UnservableEvent(404, f"this dashboard is served at {where}")
     if event.get("version") == "2.0":
         return door, {**event, "rawPath": door.path}
     return door, {**event, "path": door.path}
+
+
+@functools.cache
+def _cdn() -> Any:
+    """The CloudFront door (cdn.py), in a project generated with --cdn; else None."""
+    name = f"{__package__}.cdn"
+    return importlib.import_module(name) if importlib.util.find_spec(name) else None
+
+
+def is_public(door: Door, public_prefix: str) -> bool:
+    """The stack's public door: its prefix, through the custom domain when the stack has one."""
+    has_domain = bool(os.environ.get(CUSTOM_DOMAIN_VARIABLE, "").strip())
+    return door.prefix == public_prefix and (door.name == "custom-domain") == has_domain
+
+
+def public_url(public_prefix: str) -> str:
+    """Where the dashboard is, for a refusal: https://<domain><prefix>, or the prefix alone."""
+    domain = os.environ.get(CUSTOM_DOMAIN_VARIABLE, "").strip().rstrip(".").lower()
+    return f"https://{domain}{public_prefix}" if domain else public_prefix
 
 
 def which_door(event: dict[str, Any]) -> Door:
@@ -114,7 +146,11 @@ def custom_domain_door(event: dict[str, Any]) -> Door | None:
     configured = os.environ.get(CUSTOM_DOMAIN_VARIABLE, "").strip().rstrip(".").lower()
     context = event.get("requestContext") or {}
     domain = context.get("domainName")
-    if not configured or not isinstance(domain, str) or domain.rstrip(".").lower() != configured:
+    if (
+        not configured
+        or not isinstance(domain, str)
+        or domain.rstrip(".").lower() != configured
+    ):
         return None
     base_path = os.environ.get(BASE_PATH_VARIABLE, "").strip("/")
     prefix = f"/{base_path}/" if base_path else "/"
@@ -125,7 +161,9 @@ def custom_domain_door(event: dict[str, Any]) -> Door | None:
     if route_path is None:  # no route information (a route other than template.yaml's)
         return None
     stage = context.get("stage") or ""
-    readings = [prefix, "/", f"/{stage}/"] if stage else [prefix, "/"]  # key, none, stage
+    readings = (
+        [prefix, "/", f"/{stage}/"] if stage else [prefix, "/"]
+    )  # key, none, stage
     if event.get("version") == "2.0":
         for reading in readings:
             below = _below_reading(event.get("rawPath") or "/", reading, route_path)
@@ -134,9 +172,14 @@ def custom_domain_door(event: dict[str, Any]) -> Door | None:
         return None
     path = event.get("path") or "/"
     seen = context.get("path") or path  # what the client asked for
-    if not any(_below_reading(seen, reading, route_path) is not None for reading in readings):
+    if not any(
+        _below_reading(seen, reading, route_path) is not None for reading in readings
+    ):
         return None
-    below = next((b for r in readings if (b := _below_reading(path, r, route_path)) is not None), route_path)
+    below = next(
+        (b for r in readings if (b := _below_reading(path, r, route_path)) is not None),
+        route_path,
+    )
     return Door("custom-domain", prefix, below)
 
 
@@ -157,14 +200,19 @@ def execute_api_door(event: dict[str, Any]) -> Door:
     prefix = _prefix_before(seen, _route_path(event))
     if prefix is None:
         prefix = _stage_prefix(seen, stage) if seen != path else "/"
-    if seen == path and prefix != "/":  # base-path mapping: API Gateway left it in event.path
+    if (
+        seen == path and prefix != "/"
+    ):  # base-path mapping: API Gateway left it in event.path
         path = _below(path, prefix)
     return Door("execute-api", prefix, path)
 
 
 # Tried in order; the execute-api rule answers when none does. A door that must win over another
 # (one told by an origin header, say) goes in front of it.
-DOORS: list[Callable[[dict[str, Any]], Door | None]] = [sam_local_door, custom_domain_door]
+DOORS: list[Callable[[dict[str, Any]], Door | None]] = [
+    sam_local_door,
+    custom_domain_door,
+]
 
 
 # --- paths --------------------------------------------------------------------------------------
@@ -215,7 +263,12 @@ def _prefix_before(seen: str, route_path: str | None) -> str | None:
 def _stage_prefix(seen: str, stage: str) -> str:
     """Fallback without route information: a leading stage segment is the prefix."""
     prefix = f"/{stage}/"
-    if stage and stage != "$default" and (seen + "/").startswith(prefix) and _PREFIX.match(prefix):
+    if (
+        stage
+        and stage != "$default"
+        and (seen + "/").startswith(prefix)
+        and _PREFIX.match(prefix)
+    ):
         return prefix
     return "/"
 

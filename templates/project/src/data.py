@@ -1,5 +1,5 @@
 """The dataset the dashboard plots: Gapminder's life expectancy, population and GDP per capita,
-142 countries, 1952-2007, every five years (data/gapminder.csv, CC BY 4.0, gapminder.org).
+142 countries, 1952-2007, every five years (gapminder.csv, CC BY 4.0, gapminder.org).
 
 Read once with the standard library: a dashboard this size needs no pandas on Lambda.
 """
@@ -16,7 +16,7 @@ from functools import cache, wraps
 from pathlib import Path
 from typing import TypeVar
 
-DATA_FILE = Path(__file__).parent / "data" / "gapminder.csv"
+DATA_FILE = Path(__file__).parent / "gapminder.csv"
 T = TypeVar("T")
 
 
@@ -86,7 +86,10 @@ def slug_of(name: str) -> str:
 def countries() -> dict[str, Country]:
     """Every country by its slug, in alphabetical order."""
     names = sorted({(r.country, r.continent) for r in rows()})
-    return {slug_of(name): Country(slug_of(name), name, continent) for name, continent in names}
+    return {
+        slug_of(name): Country(slug_of(name), name, continent)
+        for name, continent in names
+    }
 
 
 def country_rows(name: str) -> list[Row]:
@@ -105,7 +108,12 @@ def years() -> tuple[int, ...]:
 
 
 def rows_for(*, year: int | None = None, continent: str | None = None) -> list[Row]:
-    return [r for r in rows() if (year is None or r.year == year) and (continent is None or r.continent == continent)]
+    return [
+        r
+        for r in rows()
+        if (year is None or r.year == year)
+        and (continent is None or r.continent == continent)
+    ]
 
 
 def weighted_life_expectancy(selection: list[Row]) -> float:

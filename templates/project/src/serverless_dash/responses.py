@@ -11,12 +11,11 @@ from typing import Any
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from dashboard import HSTS, SECURITY_HEADERS
-
 from .doors import Door
 from .events import header
+from .headers import HSTS, SECURITY_HEADERS
 
-logger = logging.getLogger("handler")
+logger = logging.getLogger("serverless_dash")
 
 # Lambda refuses a synchronous response whose JSON is larger than this.
 LAMBDA_RESPONSE_LIMIT = 6_291_456
@@ -26,7 +25,11 @@ _CHECK_SIZE_ABOVE = (LAMBDA_RESPONSE_LIMIT - 65_536) // 6
 
 def binary_media_types() -> list[str]:
     """The API's BinaryMediaTypes (REST only), from the environment the SAM template sets."""
-    return [t.strip() for t in os.environ.get("DASH_BINARY_MEDIA_TYPES", "*/*").split(",") if t.strip()]
+    return [
+        t.strip()
+        for t in os.environ.get("DASH_BINARY_MEDIA_TYPES", "*/*").split(",")
+        if t.strip()
+    ]
 
 
 def accepts_binary(accept_header: str | None, binary_types: list[str]) -> bool:
@@ -37,10 +40,14 @@ def accepts_binary(accept_header: str | None, binary_types: list[str]) -> bool:
     if "*/*" in binary_types:
         return True
     first = (accept_header or "").split(",")[0].split(";")[0].strip().lower()
-    return bool(first) and any(fnmatch.fnmatchcase(first, t.lower()) for t in binary_types)
+    return bool(first) and any(
+        fnmatch.fnmatchcase(first, t.lower()) for t in binary_types
+    )
 
 
-def sam_local_decodes(accept_header: str | None, content_type: str | None, binary_types: list[str]) -> bool:
+def sam_local_decodes(
+    accept_header: str | None, content_type: str | None, binary_types: list[str]
+) -> bool:
     """Whether `sam local start-api` decodes a base64 REST response (aws-sam-cli 1.170,
     LocalApigwService._should_base64_decode_body): the response's Content-Type, as the request's
     Accept header best matches it (werkzeug, as SAM's Flask reads it), must be literally one of the
@@ -68,11 +75,15 @@ def limit_gzip_to_binary_requests(event: dict[str, Any], door: Door) -> dict[str
     event = dict(event)
     for key in ("headers", "multiValueHeaders"):
         if event.get(key):
-            event[key] = {k: v for k, v in event[key].items() if k.lower() != "accept-encoding"}
+            event[key] = {
+                k: v for k, v in event[key].items() if k.lower() != "accept-encoding"
+            }
     return event
 
 
-def as_the_door_passes_it(response: dict[str, Any], event: dict[str, Any], door: Door) -> dict[str, Any]:
+def as_the_door_passes_it(
+    response: dict[str, Any], event: dict[str, Any], door: Door
+) -> dict[str, Any]:
     """The response, so that what the door does with it leaves the bytes intact.
 
     `sam local start-api` decodes a REST response only when its Content-Type is literally one of the
@@ -81,17 +92,27 @@ def as_the_door_passes_it(response: dict[str, Any], event: dict[str, Any], door:
     that SAM matches for the request (`image/*`, `application/octet-stream`, ...): the browser gets
     the bytes. API Gateway itself matches wildcards and needs none of this.
     """
-    if door.name != "sam-local" or event.get("version") == "2.0" or not response.get("isBase64Encoded"):
+    if (
+        door.name != "sam-local"
+        or event.get("version") == "2.0"
+        or not response.get("isBase64Encoded")
+    ):
         return response
     accept, types = header(event, "accept"), binary_media_types()
     content_type = _response_content_type(response)
     if sam_local_decodes(accept, content_type, types):
         return response
     # A type covering the response's own (API Gateway's wildcard rule) first, then the others.
-    offers = sorted((t for t in types if _valid_offer(t)), key=lambda t: not fnmatch.fnmatchcase(content_type or "", t))
+    offers = sorted(
+        (t for t in types if _valid_offer(t)),
+        key=lambda t: not fnmatch.fnmatchcase(content_type or "", t),
+    )
     label = _accepted(accept).best_match(offers)
     if label is None:
-        logger.warning("sam local will pass this %s response as base64 text: no binary media type fits", content_type)
+        logger.warning(
+            "sam local will pass this %s response as base64 text: no binary media type fits",
+            content_type,
+        )
         return response
     return _with_content_type(response, label)
 
@@ -106,8 +127,12 @@ def _with_content_type(response: dict[str, Any], content_type: str) -> dict[str,
     response = dict(response)
     for key in ("headers", "multiValueHeaders"):
         if response.get(key):
-            fields = {k: v for k, v in response[key].items() if k.lower() != "content-type"}
-            fields["Content-Type"] = [content_type] if key == "multiValueHeaders" else content_type
+            fields = {
+                k: v for k, v in response[key].items() if k.lower() != "content-type"
+            }
+            fields["Content-Type"] = (
+                [content_type] if key == "multiValueHeaders" else content_type
+            )
             response[key] = fields
     return response
 
@@ -122,7 +147,9 @@ def response_size(response: dict[str, Any]) -> int:
     return len(json.dumps(response))
 
 
-def enforce_size_limit(response: dict[str, Any], *, https: bool = False) -> dict[str, Any]:
+def enforce_size_limit(
+    response: dict[str, Any], *, https: bool = False
+) -> dict[str, Any]:
     """An oversize response fails in Lambda with an opaque 502; fail here with a clear log."""
     if len(response.get("body") or "") < _CHECK_SIZE_ABOVE:
         return response
@@ -151,7 +178,11 @@ def _response_content_type(response: dict[str, Any]) -> str | None:
 
 def plain_response(status: int, text: str, *, https: bool = False) -> dict[str, Any]:
     """A response of the handler's own, with the headers the dashboard puts on every response."""
-    security_headers = {**SECURITY_HEADERS, "Strict-Transport-Security": HSTS} if https else SECURITY_HEADERS
+    security_headers = (
+        {**SECURITY_HEADERS, "Strict-Transport-Security": HSTS}
+        if https
+        else SECURITY_HEADERS
+    )
     return {
         "statusCode": status,
         "headers": {"Content-Type": "text/plain; charset=utf-8", **security_headers},

@@ -13,7 +13,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-logger = logging.getLogger("handler")
+logger = logging.getLogger("serverless_dash")
 
 
 def is_http_event(event: Any) -> bool:
@@ -26,7 +26,11 @@ def is_http_event(event: Any) -> bool:
 
 def source_of(event: Any) -> str:
     """What sent a non-HTTP event, for the log."""
-    source = (event.get("source") or event.get("detail-type")) if isinstance(event, dict) else None
+    source = (
+        (event.get("source") or event.get("detail-type"))
+        if isinstance(event, dict)
+        else None
+    )
     return source or "unknown"
 
 
@@ -38,13 +42,22 @@ class UnservableEvent(Exception):
         super().__init__(reason)
         self.status = status
         # A client may learn what was wrong with its request, never what went wrong inside.
-        self.answer = f"{HTTPStatus(status).phrase}: {reason}" if status < 500 else HTTPStatus(status).phrase
+        self.answer = (
+            f"{HTTPStatus(status).phrase}: {reason}"
+            if status < 500
+            else HTTPStatus(status).phrase
+        )
 
 
 # The fields each payload format version may carry as an object (or null).
 _OBJECT_FIELDS = ("headers", "queryStringParameters", "pathParameters")
 _OBJECT_FIELDS_BY_VERSION = {
-    "1.0": (*_OBJECT_FIELDS, "requestContext", "multiValueHeaders", "multiValueQueryStringParameters"),
+    "1.0": (
+        *_OBJECT_FIELDS,
+        "requestContext",
+        "multiValueHeaders",
+        "multiValueQueryStringParameters",
+    ),
     "2.0": _OBJECT_FIELDS,
 }
 
@@ -128,7 +141,14 @@ def header(event: dict[str, Any], name: str) -> str | None:
     for key, value in headers.items() if isinstance(headers, dict) else ():
         if str(key).lower() == name and isinstance(value, str):
             return value
-    for key, values in multi_value_headers.items() if isinstance(multi_value_headers, dict) else ():
-        if str(key).lower() == name and isinstance(values, list) and values and isinstance(values[0], str):
+    for key, values in (
+        multi_value_headers.items() if isinstance(multi_value_headers, dict) else ()
+    ):
+        if (
+            str(key).lower() == name
+            and isinstance(values, list)
+            and values
+            and isinstance(values[0], str)
+        ):
             return values[0]
     return None

@@ -31,14 +31,16 @@ from typing import Any
 from .doors import Door
 from .events import UnservableEvent, header
 
-logger = logging.getLogger("handler")
+logger = logging.getLogger("serverless_dash")
 
-ORIGIN_SECRET_HEADER = "x-dash-origin-secret"  # noqa: S105 - a header name
+ORIGIN_SECRET_HEADER = "x-dash-origin-secret"
 VIEWER_PREFIX_HEADER = "x-dash-viewer-prefix"
 VIEWER_HOST_HEADER = "x-dash-viewer-host"
-_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
-SECRET_VARIABLE = "DASH_ORIGIN_SECRET"  # noqa: S105 - a variable name
-PREVIOUS_SECRET_VARIABLE = "DASH_ORIGIN_SECRET_PREVIOUS"  # noqa: S105 - accepted too while a rotation spreads
+_HOST = re.compile(
+    r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
+)
+SECRET_VARIABLE = "DASH_ORIGIN_SECRET"
+PREVIOUS_SECRET_VARIABLE = "DASH_ORIGIN_SECRET_PREVIOUS"
 # "/" or "/segment/": a base path is one segment of these characters (src/options.ts).
 _VIEWER_PREFIX = re.compile(r"^/(?:(?!\.\.?/)[A-Za-z0-9._-]{1,64}/)?$")
 
@@ -52,9 +54,13 @@ def origin_secrets() -> list[str] | None:
     current = os.environ.get(SECRET_VARIABLE)
     if current is None or os.environ.get("AWS_SAM_LOCAL") == "true":
         return None
-    secrets = [s for s in (current, os.environ.get(PREVIOUS_SECRET_VARIABLE, "")) if _usable(s)]
+    secrets = [
+        s for s in (current, os.environ.get(PREVIOUS_SECRET_VARIABLE, "")) if _usable(s)
+    ]
     if not _usable(current):
-        logger.error("%s is empty or unresolved: every request is refused", SECRET_VARIABLE)
+        logger.error(
+            "%s is empty or unresolved: every request is refused", SECRET_VARIABLE
+        )
     return secrets
 
 
@@ -76,7 +82,9 @@ def enter(event: dict[str, Any]) -> tuple[Door, dict[str, Any]] | None:
         raise UnservableEvent(403, "use the dashboard's CloudFront URL")
     prefix = header(event, VIEWER_PREFIX_HEADER) or "/"
     if not _VIEWER_PREFIX.match(prefix):
-        raise UnservableEvent(500, f"CloudFront sent an invalid viewer prefix {prefix!r}")
+        raise UnservableEvent(
+            500, f"CloudFront sent an invalid viewer prefix {prefix!r}"
+        )
     path = _viewer_path(event)
     if not (path + "/").startswith(prefix):
         raise UnservableEvent(404, f"the dashboard is under {prefix}")
@@ -91,9 +99,16 @@ def enter(event: dict[str, Any]) -> tuple[Door, dict[str, Any]] | None:
 def _with_host(event: dict[str, Any], host: str) -> dict[str, Any]:
     event = dict(event)
     if isinstance(event.get("headers"), dict):
-        event["headers"] = {**{k: v for k, v in event["headers"].items() if str(k).lower() != "host"}, "Host": host}
+        event["headers"] = {
+            **{k: v for k, v in event["headers"].items() if str(k).lower() != "host"},
+            "Host": host,
+        }
     if isinstance(event.get("multiValueHeaders"), dict):
-        others = {k: v for k, v in event["multiValueHeaders"].items() if str(k).lower() != "host"}
+        others = {
+            k: v
+            for k, v in event["multiValueHeaders"].items()
+            if str(k).lower() != "host"
+        }
         event["multiValueHeaders"] = {**others, "Host": [host]}
     return event
 
@@ -121,5 +136,9 @@ def _without_door_headers(event: dict[str, Any]) -> dict[str, Any]:
     event = dict(event)
     for key in ("headers", "multiValueHeaders"):
         if isinstance(event.get(key), dict):
-            event[key] = {k: v for k, v in event[key].items() if str(k).lower() not in door_headers}
+            event[key] = {
+                k: v
+                for k, v in event[key].items()
+                if str(k).lower() not in door_headers
+            }
     return event

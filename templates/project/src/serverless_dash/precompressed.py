@@ -35,7 +35,12 @@ STORED_ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 _SUITES = "/_dash-component-suites/"
 _QVALUE = re.compile(r"q\s*=\s*([0-9.]+)")
 # Requests whose answer depends on more than the path: never answered from the kept answers.
-_CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
+_CONDITIONAL = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 _CONDITIONAL += ("HTTP_RANGE",)
 
 
@@ -59,16 +64,31 @@ class StoredEncodings:
     def __init__(self, wsgi_app: WsgiApp, app: Dash) -> None:
         self.wsgi_app = wsgi_app
         self.assets_folder = Path(app.config.assets_folder).resolve()
-        self.assets_prefixes = ("/assets/", "/" + app.config.assets_url_path.strip("/") + "/")
+        self.assets_prefixes = (
+            "/assets/",
+            "/" + app.config.assets_url_path.strip("/") + "/",
+        )
         # (path, scheme, encoding) -> the status, headers and stored bytes of the app's 200 answer
-        self.answers: dict[tuple[str, str, str], tuple[str, list[tuple[str, str]], bytes]] = {}
+        self.answers: dict[
+            tuple[str, str, str], tuple[str, list[tuple[str, str]], bytes]
+        ] = {}
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        stored = self._stored(environ) if environ.get("REQUEST_METHOD") in ("GET", "HEAD") else None
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        stored = (
+            self._stored(environ)
+            if environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+            else None
+        )
         if stored is None:
             return self.wsgi_app(environ, start_response)
         encoding, path = stored
-        key = (environ.get("PATH_INFO") or "", environ.get("wsgi.url_scheme") or "", encoding)
+        key = (
+            environ.get("PATH_INFO") or "",
+            environ.get("wsgi.url_scheme") or "",
+            encoding,
+        )
         unconditional = not any(name in environ for name in _CONDITIONAL)
         if unconditional and key in self.answers:
             status, headers, data = self.answers[key]
@@ -76,7 +96,9 @@ class StoredEncodings:
             return [b"" if environ["REQUEST_METHOD"] == "HEAD" else data]
         captured: dict[str, Any] = {}
 
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
             captured.update(status=status, headers=headers)
             return lambda data: None
 
@@ -89,7 +111,11 @@ class StoredEncodings:
         data = path.read_bytes()
         own = ("content-length", "content-encoding", "vary")
         headers = [(k, v) for k, v in captured["headers"] if k.lower() not in own]
-        headers += [("Content-Encoding", encoding), ("Content-Length", str(len(data))), ("Vary", "Accept-Encoding")]
+        headers += [
+            ("Content-Encoding", encoding),
+            ("Content-Length", str(len(data))),
+            ("Vary", "Accept-Encoding"),
+        ]
         if unconditional:
             self.answers[key] = (captured["status"], headers, data)
         start_response(captured["status"], headers)
@@ -126,12 +152,19 @@ class StoredEncodings:
 
 # A name, not a tuple in the except clause: ruff format for py314 targets writes that as
 # `except OSError, ValueError:`, which older Pythons cannot parse.
-_NOT_A_FILE = (OSError, ValueError)  # a NUL byte or a name too long: not a file Dash serves either
+_NOT_A_FILE = (
+    OSError,
+    ValueError,
+)  # a NUL byte or a name too long: not a file Dash serves either
 
 
 def _inside(root: Path, relative: str) -> Path | None:
     try:
         candidate = (root / relative).resolve()
-        return candidate if candidate.is_relative_to(root) and candidate.is_file() else None
+        return (
+            candidate
+            if candidate.is_relative_to(root) and candidate.is_file()
+            else None
+        )
     except _NOT_A_FILE:
         return None
