@@ -170,17 +170,14 @@ def custom_domain_door(event: dict[str, Any]) -> Door | None:
             if below is not None:
                 return Door("custom-domain", prefix, below)
         return None
+    # A REST API has the base path in both path fields (documented): only the first reading. A
+    # request at the domain's root is then a mapping the stack does not have (added by hand).
     path = event.get("path") or "/"
     seen = context.get("path") or path  # what the client asked for
-    if not any(
-        _below_reading(seen, reading, route_path) is not None for reading in readings
-    ):
+    if _below_reading(seen, prefix, route_path) is None:
         return None
-    below = next(
-        (b for r in readings if (b := _below_reading(path, r, route_path)) is not None),
-        route_path,
-    )
-    return Door("custom-domain", prefix, below)
+    below = _below_reading(path, prefix, route_path)
+    return Door("custom-domain", prefix, route_path if below is None else below)
 
 
 def execute_api_door(event: dict[str, Any]) -> Door:

@@ -23,7 +23,6 @@ import os
 import re
 from typing import Any
 
-import dash
 from dash import Dash
 from dash.exceptions import DependencyException, InvalidConfig
 from flask import redirect
@@ -110,16 +109,31 @@ def _redirects_below_prefix(app: Dash) -> None:
     in front (`/Prod/old`), but the handler hands Flask the path below the prefix, and Dash puts the
     prefix twice in front of the target: so the platform adds the rule Flask can match."""
     prefix = app.config.requests_pathname_prefix
-    if prefix == "/":
+    if prefix == "/" or not app.use_pages:
         return  # Dash's own rules are right
-    for page in dash.page_registry.values():
-        target = app.get_relative_path(page["path"])
-        for old in page.get("redirect_from") or ():
-            app.server.add_url_rule(
-                old,
-                endpoint=f"serverless_dash.redirect:{old}",
-                view_func=functools.partial(redirect, target, 301),
-            )
+    server = app.server
+    # Dash keeps no record of redirect_from (the registry's entry is None): its rules are the ones
+    # it added under the requests prefix, each named by its own path, answering with a redirect.
+    dash_rules = [
+        rule
+        for rule in server.url_map.iter_rules()
+        if rule.rule.startswith(prefix) and rule.endpoint == rule.rule and "<" not in rule.rule
+    ]
+    doubled = prefix + prefix[1:]
+    for rule in dash_rules:
+        with server.test_request_context(rule.rule):
+            answer = server.make_response(server.view_functions[rule.endpoint]())
+        target = answer.location
+        if answer.status_code not in (301, 302, 307, 308) or not target:
+            continue
+        if target.startswith(doubled):
+            target = target[len(prefix) - 1 :]
+        old = rule.rule[len(prefix) - 1 :]
+        server.add_url_rule(
+            old,
+            endpoint=f"serverless_dash.redirect:{old}",
+            view_func=functools.partial(redirect, target, 301),
+        )
 
 
 def prepare(app: Dash, *, debug: bool = False) -> None:
