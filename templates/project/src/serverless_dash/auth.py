@@ -1,7 +1,8 @@
 """Sign-in (`--auth cognito`): only people with a valid session from the user pool see the dashboard.
 
 API Gateway's Cognito and JWT authorizers want an Authorization header, which a page navigation never
-sends, so the sign-in happens here, in front of each door's Dash app (a WSGI middleware):
+sends, so the sign-in happens here, in front of the Dash app (a WSGI middleware that
+serverless_dash.handler puts around it when DASH_AUTH is on, at the stack's public prefix):
 
     signed out, a page          302 to the provider's login, with state, nonce and a PKCE challenge
     signed out, anything else   401 (dash-renderer's requests): _auth/session.js offers to sign in again
@@ -10,10 +11,11 @@ sends, so the sign-in happens here, in front of each door's Dash app (a WSGI mid
     every other request         the session cookie's ID token verified; refreshed once expired
     <prefix>_auth/sign-out      cookies cleared, then the provider's logout ends its session too
 
-Cookies are HttpOnly, SameSite=Lax, Secure over HTTPS and scoped to the door's prefix, so every door
-(execute-api URL, custom domain) keeps its own session. The ID token is the session: it is signed by
-the provider, so no secret of ours is needed. Authlib does OAuth 2.0 (authorization URL, PKCE, code
-exchange, refresh) and joserfc the JWT checks; nothing of the protocol or the cryptography is ours.
+Cookies are HttpOnly, SameSite=Lax, Secure over HTTPS and scoped to the stack's public prefix
+(DASH_PUBLIC_PREFIX: the one door people open, whose callback URL the app client lists). The ID
+token is the session: it is signed by the provider, so no secret of ours is needed. Authlib does
+OAuth 2.0 (authorization URL, PKCE, code exchange, refresh) and joserfc the JWT checks; nothing of
+the protocol or the cryptography is ours.
 
 It fails closed: a token that cannot be verified is refused, and when the provider's keys or token
 endpoint cannot be reached the request is refused (503), never let through.
@@ -59,14 +61,10 @@ ROUTES = "/_auth/"
 SCOPE = "openid email"
 PUBLIC_CLIENT = "none"  # the app client has no secret (PKCE instead): nothing to authenticate it with
 ALGORITHMS = ["RS256"]  # Cognito signs ID tokens with RS256; nothing else is accepted
-REFRESH_TOKEN_SECONDS = (
-    30 * 24 * 3600
-)  # the app client's RefreshTokenValidity (template.yaml)
+REFRESH_TOKEN_SECONDS = 30 * 24 * 3600  # the app client's RefreshTokenValidity (template.yaml)
 SIGN_IN_SECONDS = 600  # time to finish signing in
 HTTP_TIMEOUT_SECONDS = 5
-JWKS_REFETCH_SECONDS = (
-    300  # an unknown key id refetches the keys (rotation), at most this often
-)
+JWKS_REFETCH_SECONDS = 300  # an unknown key id refetches the keys (rotation), at most this often
 CLOCK_LEEWAY_SECONDS = 5
 MAX_VERIFIED_TOKENS = 256
 
@@ -128,9 +126,7 @@ def _read_provider() -> Provider:
     values = {name: os.environ.get(f"DASH_AUTH_{name}", "") for name in names}
     missing = [f"DASH_AUTH_{name}" for name, value in values.items() if not value]
     if mode() != "cognito" or missing:
-        raise Unavailable(
-            f"sign-in is {mode()!r} but not configured (missing: {', '.join(missing) or '-'})"
-        )
+        raise Unavailable(f"sign-in is {mode()!r} but not configured (missing: {', '.join(missing) or '-'})")
     return Provider(
         issuer=values["ISSUER"],
         jwks_uri=values["JWKS_URI"],
@@ -149,14 +145,10 @@ class Verifier:
         self.provider = provider
         self._keys: Any = None
         self._keys_fetched = 0.0
-        self._verified: OrderedDict[tuple[str, str, str], dict[str, Any]] = (
-            OrderedDict()
-        )
+        self._verified: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def claims(
-        self, token: str, client_id: str, nonce: str | None = None
-    ) -> dict[str, Any]:
+    def claims(self, token: str, client_id: str, nonce: str | None = None) -> dict[str, Any]:
         cache_key = (token, client_id, nonce or "")
         with self._lock:
             claims = self._verified.get(cache_key)
@@ -181,9 +173,7 @@ class Verifier:
                 decoded = jwt.decode(token, self._key_set(), algorithms=ALGORITHMS)
             except InvalidKeyIdError:
                 # A key the cached set does not have: the provider may have rotated its keys.
-                decoded = jwt.decode(
-                    token, self._key_set(refetch=True), algorithms=ALGORITHMS
-                )
+                decoded = jwt.decode(token, self._key_set(refetch=True), algorithms=ALGORITHMS)
             options: dict[str, Any] = {
                 "iss": {"essential": True, "value": self.provider.issuer},
                 "aud": {"essential": True, "value": client_id},
@@ -195,9 +185,7 @@ class Verifier:
             }
             if nonce is not None:
                 options["nonce"] = {"essential": True, "value": nonce}
-            jwt.JWTClaimsRegistry(leeway=CLOCK_LEEWAY_SECONDS, **options).validate(
-                decoded.claims
-            )
+            jwt.JWTClaimsRegistry(leeway=CLOCK_LEEWAY_SECONDS, **options).validate(decoded.claims)
         except ExpiredTokenError as error:
             raise Expired(str(error)) from None
         except (JoseError, ValueError, TypeError) as error:
@@ -210,14 +198,10 @@ class Verifier:
 
         with self._lock:
             now = time.monotonic()
-            if self._keys is not None and not (
-                refetch and now - self._keys_fetched > JWKS_REFETCH_SECONDS
-            ):
+            if self._keys is not None and not (refetch and now - self._keys_fetched > JWKS_REFETCH_SECONDS):
                 return self._keys
             try:
-                response = _http().get(
-                    self.provider.jwks_uri, timeout=HTTP_TIMEOUT_SECONDS
-                )
+                response = _http().get(self.provider.jwks_uri, timeout=HTTP_TIMEOUT_SECONDS)
                 response.raise_for_status()
                 keys = KeySet.import_key_set(response.json())
             except (
@@ -263,7 +247,7 @@ def reset() -> None:
 
 
 def protect(app: Any, prefix: str, wsgi_app: WsgiApp | None = None) -> WsgiApp:
-    """The Dash app's WSGI app (or `wsgi_app`) behind sign-in, for the door whose prefix is `prefix`."""
+    """The Dash app's WSGI app (or `wsgi_app`) behind sign-in, at the public prefix `prefix`."""
     # The page loads _auth/session.js first: it says "signed out" when a request answers 401.
     app.config.external_scripts = [
         *app.config.external_scripts,
@@ -284,27 +268,21 @@ class SignIn:
             "sign-out": self._sign_out,
         }
 
-    def __call__(
-        self, environ: Environ, start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         https = request.scheme == "https"
         try:
             response = self._public(request)
             if response is None:
                 provider = provider_from_environment()
-                client_id = provider.client_id or _stage_variable(
-                    environ, "authClientId"
-                )
+                client_id = provider.client_id or _stage_variable(environ, "authClientId")
                 if not client_id:
                     raise Unavailable(
                         "no app client id: neither DASH_AUTH_CLIENT_ID nor the stage variable authClientId"
                     )
                 response, set_cookies = self._handle(request, provider, client_id)
                 if response is None:  # signed in
-                    return self.app(
-                        environ, _adding_headers(start_response, set_cookies)
-                    )
+                    return self.app(environ, _adding_headers(start_response, set_cookies))
         except Unavailable as error:
             logger.error("sign-in refused the request: %s", error)
             response = _page(
@@ -328,9 +306,7 @@ class SignIn:
             return _page(200, "You are signed out", "", self.prefix)
         return None
 
-    def _handle(
-        self, request: Request, provider: Provider, client_id: str
-    ) -> tuple[Response | None, list[str]]:
+    def _handle(self, request: Request, provider: Provider, client_id: str) -> tuple[Response | None, list[str]]:
         if request.path.startswith(ROUTES):
             route = self.routes.get(request.path[len(ROUTES) :])
             if route is None or request.method not in ("GET", "HEAD"):
@@ -347,30 +323,18 @@ class SignIn:
         refresh_token = request.cookies.get(REFRESH_COOKIE)
         if refresh_token:
             try:
-                claims, id_token = self._refresh(
-                    refresh_token, provider, client_id, verifier
-                )
+                claims, id_token = self._refresh(refresh_token, provider, client_id, verifier)
                 request.environ["dash_auth.claims"] = claims
-                return None, [
-                    self._cookie(
-                        request, SESSION_COOKIE, id_token, _seconds_left(claims)
-                    )
-                ]
+                return None, [self._cookie(request, SESSION_COOKIE, id_token, _seconds_left(claims))]
             except Refused as error:
                 logger.info("refresh refused: %s", error)
         return self._signed_out(request, provider, client_id), []
 
-    def _signed_out(
-        self, request: Request, provider: Provider, client_id: str
-    ) -> Response:
-        wants_page = "text/html" in (
-            request.headers.get("Accept") or ""
-        ) and not request.path.startswith("/_dash-")
+    def _signed_out(self, request: Request, provider: Provider, client_id: str) -> Response:
+        wants_page = "text/html" in (request.headers.get("Accept") or "") and not request.path.startswith("/_dash-")
         if request.method in ("GET", "HEAD") and wants_page:
             query = request.query_string.decode("latin-1")
-            return_to = (
-                self.prefix + request.path.lstrip("/") + (f"?{query}" if query else "")
-            )
+            return_to = self.prefix + request.path.lstrip("/") + (f"?{query}" if query else "")
             response = self._start_sign_in(request, provider, client_id, return_to)
         else:
             sign_in = f"{self.prefix}_auth/sign-in"
@@ -379,25 +343,17 @@ class SignIn:
                 "message": "You are signed out. Sign in again.",
                 "sign_in": sign_in,
             }
-            response = Response(
-                json.dumps(body), status=401, mimetype="application/json"
-            )
+            response = Response(json.dumps(body), status=401, mimetype="application/json")
             response.headers["X-Dash-Sign-In"] = sign_in
         self._clear_session(request, response)
         return response
 
     # Routes
 
-    def _sign_in_route(
-        self, request: Request, provider: Provider, client_id: str
-    ) -> Response:
-        return self._start_sign_in(
-            request, provider, client_id, request.args.get("return_to") or self.prefix
-        )
+    def _sign_in_route(self, request: Request, provider: Provider, client_id: str) -> Response:
+        return self._start_sign_in(request, provider, client_id, request.args.get("return_to") or self.prefix)
 
-    def _start_sign_in(
-        self, request: Request, provider: Provider, client_id: str, return_to: str
-    ) -> Response:
+    def _start_sign_in(self, request: Request, provider: Provider, client_id: str, return_to: str) -> Response:
         from authlib.common.security import generate_token
         from authlib.integrations.requests_client import OAuth2Session
 
@@ -432,9 +388,7 @@ class SignIn:
         )
         return response
 
-    def _callback(
-        self, request: Request, provider: Provider, client_id: str
-    ) -> Response:
+    def _callback(self, request: Request, provider: Provider, client_id: str) -> Response:
         from authlib.integrations.base_client import OAuthError
         from authlib.integrations.requests_client import OAuth2Session
 
@@ -442,9 +396,7 @@ class SignIn:
         state, code = request.args.get("state", ""), request.args.get("code", "")
         problem = None
         if transaction is None:
-            problem = (
-                "no sign-in in progress in this browser (or it took over 10 minutes)"
-            )
+            problem = "no sign-in in progress in this browser (or it took over 10 minutes)"
         elif request.args.get("error"):
             problem = f"the provider refused: {request.args.get('error')}"
         elif not state or not _same(state, transaction["state"]):
@@ -466,19 +418,13 @@ class SignIn:
                     code_verifier=transaction["verifier"],
                     timeout=HTTP_TIMEOUT_SECONDS,
                 )
-                claims = _verifier(provider).claims(
-                    str(tokens.get("id_token") or ""), client_id, transaction["nonce"]
-                )
-            except (
-                OAuthError
-            ) as error:  # e.g. invalid_grant: a code used twice, or not ours
+                claims = _verifier(provider).claims(str(tokens.get("id_token") or ""), client_id, transaction["nonce"])
+            except OAuthError as error:  # e.g. invalid_grant: a code used twice, or not ours
                 problem = f"the code was refused: {error.error}"
             except Refused as error:
                 problem = str(error)
             except OSError as error:  # requests' connection errors and timeouts
-                raise Unavailable(
-                    f"could not reach the token endpoint: {error}"
-                ) from None
+                raise Unavailable(f"could not reach the token endpoint: {error}") from None
         if problem is not None:
             logger.warning("sign-in callback refused: %s", problem)
             response = _page(400, "Sign-in failed", "", self.prefix)
@@ -487,9 +433,7 @@ class SignIn:
             response = _redirect(self._safe(transaction["return_to"]))
             response.headers.add(
                 "Set-Cookie",
-                self._cookie(
-                    request, SESSION_COOKIE, tokens["id_token"], _seconds_left(claims)
-                ),
+                self._cookie(request, SESSION_COOKIE, tokens["id_token"], _seconds_left(claims)),
             )
             if tokens.get("refresh_token"):
                 refresh = self._cookie(
@@ -499,14 +443,10 @@ class SignIn:
                     REFRESH_TOKEN_SECONDS,
                 )
                 response.headers.add("Set-Cookie", refresh)
-        response.headers.add(
-            "Set-Cookie", self._cookie(request, SIGN_IN_COOKIE, "", 0, ROUTES)
-        )
+        response.headers.add("Set-Cookie", self._cookie(request, SIGN_IN_COOKIE, "", 0, ROUTES))
         return response
 
-    def _sign_out(
-        self, request: Request, provider: Provider, client_id: str
-    ) -> Response:
+    def _sign_out(self, request: Request, provider: Provider, client_id: str) -> Response:
         signed_out = self._url(request, "_auth/signed-out")
         # Cognito's logout takes logout_uri; OpenID Connect RP-initiated logout post_logout_redirect_uri.
         query = urlencode(
@@ -543,34 +483,23 @@ class SignIn:
     # Helpers
 
     def _url(self, request: Request, below_prefix: str) -> str:
-        """An absolute URL at this door: what the provider redirects to must be one the client lists."""
+        """An absolute URL at the public door: what the provider redirects to must be one the client lists."""
         return f"{request.scheme}://{request.host}{self.prefix}{below_prefix}"
 
     def _safe(self, return_to: str) -> str:
-        """`return_to` if it is a path inside this door's prefix, else the prefix: no open redirect."""
-        if (
-            not isinstance(return_to, str)
-            or "\\" in return_to
-            or any(ord(c) < 0x21 for c in return_to)
-        ):
+        """`return_to` if it is a path inside the public prefix, else the prefix: no open redirect."""
+        if not isinstance(return_to, str) or "\\" in return_to or any(ord(c) < 0x21 for c in return_to):
             return self.prefix
         parts = urlsplit(return_to)
         path = unquote(parts.path)
         segments = path.split("/")
-        if (
-            parts.scheme
-            or parts.netloc
-            or not path.startswith(self.prefix)
-            or path.startswith("//")
-        ):
+        if parts.scheme or parts.netloc or not path.startswith(self.prefix) or path.startswith("//"):
             return self.prefix
         if "." in segments or ".." in segments or "\\" in path:
             return self.prefix
         return return_to
 
-    def _cookie(
-        self, request: Request, name: str, value: str, max_age: int, below: str = "/"
-    ) -> str:
+    def _cookie(self, request: Request, name: str, value: str, max_age: int, below: str = "/") -> str:
         return dump_cookie(
             name,
             value,
@@ -581,9 +510,7 @@ class SignIn:
             samesite="Lax",
         )
 
-    def _clear_session(
-        self, request: Request, response: Response, *, always: bool = False
-    ) -> None:
+    def _clear_session(self, request: Request, response: Response, *, always: bool = False) -> None:
         for name in (SESSION_COOKIE, REFRESH_COOKIE):
             if always or name in request.cookies:
                 response.headers.add("Set-Cookie", self._cookie(request, name, "", 0))
@@ -603,9 +530,7 @@ def _read_transaction(value: str | None) -> dict[str, str] | None:
     except ValueError:  # bad base64 (binascii.Error) is a ValueError too
         return None
     keys = ("state", "nonce", "verifier", "return_to")
-    if not isinstance(transaction, dict) or not all(
-        isinstance(transaction.get(k), str) for k in keys
-    ):
+    if not isinstance(transaction, dict) or not all(isinstance(transaction.get(k), str) for k in keys):
         return None
     return transaction
 
@@ -629,14 +554,10 @@ def _secure(response: Response, https: bool) -> None:
         response.headers.setdefault(name, value)
     if https:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    response.headers["Cache-Control"] = response.headers.get(
-        "Cache-Control", "no-store"
-    )
+    response.headers["Cache-Control"] = response.headers.get("Cache-Control", "no-store")
 
 
-def _adding_headers(
-    start_response: StartResponse, set_cookies: list[str]
-) -> StartResponse:
+def _adding_headers(start_response: StartResponse, set_cookies: list[str]) -> StartResponse:
     if not set_cookies:
         return start_response
 
@@ -662,11 +583,7 @@ _PAGE_TEXT = {
 def _page(status: int, title: str, text: str, prefix: str) -> Response:
     """A small page of our own: no data, a way back in."""
     text = text or _PAGE_TEXT.get(status, "")
-    link = (
-        f'<p><a href="{html.escape(prefix)}_auth/sign-in">Sign in</a></p>'
-        if status != 404
-        else ""
-    )
+    link = f'<p><a href="{html.escape(prefix)}_auth/sign-in">Sign in</a></p>' if status != 404 else ""
     body = (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
         f"<body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>{link}</body></html>"
@@ -708,7 +625,7 @@ _SESSION_JS = """(function () {
       return response;
     });
   };
-  // The prefix this script was loaded from (…/_auth/session.js) is the door's.
+  // The prefix this script was loaded from (…/_auth/session.js) is the public prefix.
   var src = (document.currentScript && document.currentScript.getAttribute("src")) || "/_auth/session.js";
   var prefix = src.replace(/_auth\\/session\\.js$/, "");
   function addSignOut() {
