@@ -234,6 +234,7 @@ describe('sign-in in Chromium against oidc-provider', () => {
       other.on('request', (r) => otherVisits.push(r.url()));
       await other.goto(deepLink, { timeout: PAGE_TIMEOUT_MS });
       await other.locator('#country-name', { hasText: 'Sweden' }).waitFor({ timeout: PAGE_TIMEOUT_MS });
+      await other.locator('.main-svg').nth(1).waitFor({ timeout: PAGE_TIMEOUT_MS }); // its two charts drew
       expect(other.url()).toBe(deepLink);
       expect(otherVisits.some((u) => u.startsWith(`${issuer}/oauth2/authorize`))).toBe(true);
       expect(await other.locator('#dash-auth-sign-out').count()).toBe(1);

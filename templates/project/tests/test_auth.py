@@ -267,13 +267,6 @@ def test_a_valid_session_passes_everywhere(door: Door, provider: LocalProvider) 
     assert json.loads(decoded_body(answer))["response"]["greeting"]["children"] == "Hello, Alice!"
 
 
-def test_a_deep_link_survives_the_sign_in(door: Door, provider: LocalProvider) -> None:
-    browser = Browser(door)
-    callback = sign_in(browser, provider, f"{door.prefix}some/page?tab=2")
-
-    assert location(callback) == f"{door.prefix}some/page?tab=2"
-
-
 def test_the_session_script_says_signed_out_on_401(door: Door, provider: LocalProvider) -> None:
     script = Browser(door).request("GET", f"{door.prefix}_auth/session.js")
 
@@ -617,13 +610,13 @@ def test_a_deep_link_to_a_page_survives_the_sign_in(door: Door, provider: LocalP
     """With sign-in on, a signed-out deep link comes back to its page after the login, and routes."""
     browser = Browser(door)
     target = f"{door.prefix}report/q3"
-    assert location(sign_in(browser, provider, target)) == target
+    assert location(sign_in(browser, provider, f"{target}?tab=2")) == f"{target}?tab=2"
 
-    page = browser.request("GET", target, PAGE_ACCEPT)
+    page = browser.request("GET", f"{target}?tab=2", PAGE_ACCEPT)
     assert page.status == 200
     assert parse_page(decoded_body(page)).config["requests_pathname_prefix"] == door.prefix
     deps = json.loads(decoded_body(browser.request("GET", door.prefix + "_dash-dependencies", "application/json")))
-    body = json.dumps(routing_callback(deps, target)).encode()
+    body = json.dumps(routing_callback(deps, target, "?tab=2")).encode()
     routed = browser.request("POST", door.prefix + "_dash-update-component", "application/json", body)
     assert routed.status == 200
     content, _title = routed_page(routed)
