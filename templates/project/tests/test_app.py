@@ -9,8 +9,7 @@ Lambda entry point (serverless_dash.handler) in a process of its own, as in a La
 - everything the browser runs when it opens the page answers: Dash Pages' router (which calls the
   page's layout: a layout that raises fails here, naming the page), then the page's own callbacks
   that fire on load, in the order the renderer fires them;
-- every link on it (dcc.Link, html.A, any component's href) stays inside the public prefix;
-- an old address it lists in redirect_from redirects inside the prefix.
+- every link on it (dcc.Link, html.A, any component's href) stays inside the public prefix.
 
 A page with a path template (path_template="/country/<slug>") is opened with the values it declares:
 dash.register_page(__name__, path_template="/country/<slug>", example_values={"slug": ["sweden"]}).
@@ -22,7 +21,6 @@ from __future__ import annotations
 import atexit
 import functools
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from app_pages import (
@@ -30,7 +28,6 @@ from app_pages import (
     AppContainer,
     AppError,
     filled_paths,
-    get,
     links_leaving,
     open_page,
     public_door,
@@ -65,15 +62,15 @@ def _cases() -> list[Any]:
         return [pytest.param({"error": described["error"]}, id="import")]
     pages = described["pages"] or [
         # An app without Dash Pages: its one page.
-        {"module": "app", "path": "/", "path_template": None, "redirect_from": None}
+        {"module": "app", "path": "/", "path_template": None}
     ]
     cases = []
     for page in pages:
         paths, reason = filled_paths(page)
         if reason:
             cases.append(pytest.param({"page": page}, id=page["module"], marks=pytest.mark.skip(reason=reason)))
-        for n, path in enumerate(paths):
-            case = {"page": page, "path": path, "redirects": (page.get("redirect_from") or []) if n == 0 else []}
+        for path in paths:
+            case = {"page": page, "path": path}
             cases.append(pytest.param(case, id=f"{page['module']}:{path}"))
     return cases
 
@@ -121,11 +118,3 @@ def test_page(case: dict[str, Any]) -> None:
     if leaving:
         fixes = "\n".join(f"  href={href!r}: href=dash.get_relative_path({href!r})" for href in leaving)
         fail(f"{where}: links leave the public prefix {prefix}:\n{fixes}\n{LINK_FIX.format(prefix=prefix)}")
-    for old in case["redirects"]:
-        response = get(door, prefix + old.lstrip("/"), "text/html")
-        location = urlsplit(response.header("Location") or "").path
-        if response.status not in (301, 302, 307, 308) or not location.startswith(prefix):
-            fail(
-                f"{where}: its old address {old} (redirect_from) answered {response.status} "
-                f"to {location or 'nowhere'}, not a redirect inside {prefix}"
-            )

@@ -24,7 +24,7 @@ from typing import Any
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 # Fields of a page in dash.page_registry the tests read (the layout and callables stay here).
-PAGE_FIELDS = ("module", "path", "path_template", "name", "redirect_from", "example_values")
+PAGE_FIELDS = ("module", "path", "path_template", "name", "example_values")
 
 
 def _describe(handler: Any) -> dict[str, Any]:
