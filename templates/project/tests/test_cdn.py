@@ -14,6 +14,7 @@ import json
 import re
 
 import pytest
+from conftest import GREET_CALLBACK, GREETING
 from page_load import BROWSER_ACCEPT_ENCODING, decoded_body, get, load_page, parse_page
 
 from serverless_dash import cdn, handler
@@ -23,6 +24,7 @@ from tools.cloudfront import LocalCloudFront, distribution_for, function_environ
 from tools.stack_config import StackConfig, load_template
 
 HTML = "text/html,application/xhtml+xml,*/*;q=0.8"
+JSON_POST = [("Accept", "application/json"), ("Content-Type", "application/json")]
 # What Secrets Manager generates for the stack (64 letters and digits), as a test stand-in.
 ORIGIN_SECRET = "TestOriginSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL"  # noqa: S105 - a test value
 # A second visitor's page load reaches the function only for these (DESIGN.md section 6: <= 5).
@@ -91,6 +93,15 @@ def test_the_whole_page_loads_through_the_distribution(cloudfront: LocalCloudFro
     assert b"plotly" in decoded_body(plotly)[:2000].lower()
 
 
+def test_a_callback_answers_through_the_distribution_every_time(cloudfront: LocalCloudFront) -> None:
+    body = json.dumps(GREET_CALLBACK).encode()
+    for _ in range(2):
+        response = cloudfront.request("POST", cloudfront.prefix + "_dash-update-component", JSON_POST, body)
+        assert response.status == 200
+        assert json.loads(decoded_body(response))["response"]["greeting"]["children"] == GREETING
+    assert [r.reason for r in cloudfront.origin_requests] == ["uncached", "uncached"]
+
+
 def test_a_second_visitor_reaches_the_function_only_for_the_dynamic_requests(cloudfront: LocalCloudFront) -> None:
     load_page(cloudfront, BROWSER_ACCEPT_ENCODING)  # the first visitor fills the edge cache
     cloudfront.origin_requests.clear()
@@ -154,6 +165,12 @@ def test_requests_that_bypass_the_distribution_are_refused(
         assert response.status == 403, path
         assert b"CloudFront" in response.body
         assert b"_dash-renderer" not in response.body
+
+    callback = door.request(
+        "POST", door.prefix + "_dash-update-component", JSON_POST, json.dumps(GREET_CALLBACK).encode()
+    )
+    assert callback.status == 403
+    assert GREETING.encode() not in callback.body
 
     forged = [("Accept", HTML), ("X-Dash-Viewer-Prefix", "/"), ("X-Dash-Origin-Secret", ORIGIN_SECRET[:-1] + "x")]
     assert door.request("GET", door.prefix, forged).status == 403
