@@ -183,9 +183,9 @@ def serve_cdn(config: StackConfig, host: str, port: int, http_port: int, app: st
     sign_in = function_environment(config, app)
     # As deployed: the function and the distribution know the same secret (here a fresh one).
     secret = secrets.token_urlsafe(48)
-    os.environ["DASH_ORIGIN_SECRET"] = secret
-    os.environ["DASH_ORIGIN_SECRET_PREVIOUS"] = ""
-    cloudfront = cloudfront_tool.distribution_for(config, secret)
+    os.environ.update(cloudfront_tool.function_environment(secret))
+    # The viewers are browsers on plain-HTTP listeners standing for https:// (tools/cloudfront.py).
+    cloudfront = cloudfront_tool.distribution_for(config, secret, local_listener=True)
     https_server = make_server(LoggedCloudFront(cloudfront), host, port)
     https_base = f"http://{host}:{https_server.server_address[1]}"
     http_server = make_server(LoggedCloudFront(cloudfront, scheme="http", https_base=https_base), host, http_port)
