@@ -85,6 +85,10 @@ class AppContainer:
         """The public prefix and every page in dash.page_registry (module, path, path_template, ...)."""
         return self.ask({"describe": True})
 
+    def routes(self, paths: list[str]) -> dict[str, str | None]:
+        """What answers each URL path: a page's module, a server route, or None (no page)."""
+        return self.ask({"routes": paths})["routes"] if paths else {}
+
     def invoke(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         """The handler's answer to one event: what Lambda would return to API Gateway."""
         return self.ask({"invoke": event})["response"]
@@ -371,15 +375,19 @@ def filled_paths(page: dict[str, Any]) -> tuple[list[str], str | None]:
     return paths, None
 
 
-def links_leaving(hrefs: list[str], url: str, prefix: str) -> list[str]:
-    """The internal links (no other site, no anchor or mailto) that do not stay inside the prefix."""
-    leaving = []
+def internal_links(hrefs: list[str], url: str) -> dict[str, str]:
+    """The links to this site (no other site, no anchor, mailto or the like): href -> the URL path
+    it opens from `url`."""
+    links = {}
     for href in dict.fromkeys(hrefs):
         if not href or href.startswith(NOT_LINKS):
             continue
         parts = urlsplit(href)
-        if parts.scheme or parts.netloc:
-            continue  # another site
-        if not urljoin(url, parts.path).startswith(prefix):
-            leaving.append(href)
-    return leaving
+        if not (parts.scheme or parts.netloc):
+            links[href] = urljoin(url, parts.path)
+    return links
+
+
+def links_leaving(hrefs: list[str], url: str, prefix: str) -> list[str]:
+    """The internal links that do not stay inside the prefix."""
+    return [href for href, path in internal_links(hrefs, url).items() if not path.startswith(prefix)]
