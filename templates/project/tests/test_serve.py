@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -30,12 +31,14 @@ class Background:
     it run. Stopped by the module's `servers` fixture, or when pytest exits."""
 
     def __init__(self, tool: str, *args: str, env: dict[str, str] | None = None) -> None:
+        # Its stderr: a file, which never fills up as a pipe does; closed by stop().
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", tool, "--host", "127.0.0.1", "--port", "0", *args],
             cwd=PROJECT_DIR,
             env=env or subprocess_environment(),
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=self.log,
             text=True,
         )
         self.tool = tool
@@ -48,13 +51,17 @@ class Background:
         if self._url is None:
             assert self.process.stdout is not None
             self._url = next((m.group(0) for line in self.process.stdout if (m := URL.search(line))), None)
-            assert self._url, f"{self.tool} printed no URL (exit {self.process.poll()})"
+            if self._url is None:
+                self.log.seek(0)
+                log = self.log.read().decode(errors="replace")[-3000:]
+                raise AssertionError(f"{self.tool} printed no URL (exit {self.process.wait(timeout=10)}):\n{log}")
         return self._url
 
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+        self.log.close()
 
 
 def door_flags(config: StackConfig) -> tuple[str, ...]:
