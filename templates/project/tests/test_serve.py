@@ -101,7 +101,8 @@ def free_port() -> int:
 
 SERVERS = {
     None: Background("tools.serve", *door_flags(CONFIG)),
-    **{r: Background("tools.serve", *door_flags(CONFIG), "--reading", r) for r in READINGS if HAS_READINGS},
+    # The first reading, the mapping key, is `make serve`'s own (None).
+    **{r: Background("tools.serve", *door_flags(CONFIG), "--reading", r) for r in READINGS[1:] if HAS_READINGS},
     # Dash prints the port it was given, so this one gets a free one (and no reloader: one process).
     "dev": Background("tools.dev", "--no-reload", port=free_port()),
 }
@@ -192,6 +193,6 @@ if HAS_READINGS:  # a stack without that door has no such flag to test
     ) -> None:
         """`make serve READING=...`: what an HTTP API writes into rawPath behind a custom domain, as
         each report has it (the mapping key, nothing, the stage): the dashboard works under each."""
-        url = servers[reading].url
+        url = servers[None if reading == READINGS[0] else reading].url
         assert url.endswith(config.public_prefix)
         check_page_favicon_and_callback(url, config.public_prefix)
