@@ -68,7 +68,7 @@ def enter(event: dict[str, Any], public_prefix: str) -> tuple[Door, dict[str, An
     """The door a request came through, and the event as the app sees it: with the door's prefix
     taken out of its path. UnservableEvent(404) when it is not the stack's public door."""
     cdn = _cdn()
-    entered = cdn.enter(event) if cdn is not None else None  # behind CloudFront its door is the only one
+    entered = cdn.enter(event, public_prefix) if cdn is not None else None  # behind CloudFront, the only door
     if entered is not None:
         return entered
     door = which_door(event)
