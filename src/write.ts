@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TemplateContext } from './context.js';
 import { stepSync } from './errors.js';
+import { buildRecord, writeRecord } from './record.js';
 import { renderTree } from './render.js';
 import { KEPT_ENTRIES, type Placement } from './target.js';
 
@@ -88,7 +89,7 @@ export class Journal {
 }
 
 /** Moves everything under `src` into `dest`; what it replaces goes aside. Directories are merged. */
-async function mergeInto(src: string, dest: string, rel: string, journal: Journal): Promise<void> {
+export async function mergeInto(src: string, dest: string, rel: string, journal: Journal): Promise<void> {
   for (const name of fs.readdirSync(path.join(src, rel)).sort()) {
     const r = path.join(rel, name);
     const existing = fs.lstatSync(path.join(dest, r), { throwIfNoEntry: false });
@@ -119,6 +120,11 @@ export interface WriteOptions {
   placement: Placement;
   context: TemplateContext;
   checkpoint?: Checkpoint;
+  /**
+   * What made the project (src/record.ts): written beside it as .serverless-dash/, so that `upgrade`
+   * can tell later what this version wrote. Omitted: no record (the template tests' fixtures).
+   */
+  record?: { version: string; answers: Record<string, string | boolean> };
 }
 
 /** Renders and places the project; returns the written paths relative to the target. */
@@ -160,6 +166,10 @@ export async function writeProject(opts: WriteOptions): Promise<WriteResult> {
     createdParent = stepSync(`creating ${parent}`, () => fs.mkdirSync(parent, { recursive: true }));
     stepSync(`writing in ${home}`, () => fs.mkdirSync(staging));
     files = await renderTree(opts.templateDir, staging, opts.context, () => checkpoint('render'));
+    if (opts.record) {
+      const { record, base } = buildRecord(staging, files, opts.record.version, opts.record.answers);
+      writeRecord(staging, record, base);
+    }
     await place(staging, target, opts.placement, journal);
   } catch (e) {
     const stuck = journal.undo();

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLeftover, outputPath } from '../../src/render.js';
+import { BASE_FILE, RECORD_FILE } from '../../src/record.js';
 import { cleanEnv, REPO_ROOT, tempDir } from './run.js';
 
 let scratch: string;
@@ -81,7 +82,8 @@ describe('npm pack', () => {
     });
     expect(r.exitCode, r.stderr).toBe(0);
     const project = path.join(work, 'packed-dash');
-    const expected = (await templateFiles()).map((f) => outputPath(path.relative('templates/project', f))).sort();
+    // The template's files, and the record of what made them (src/record.ts).
+    const expected = [...(await templateFiles()).map((f) => outputPath(path.relative('templates/project', f))), RECORD_FILE, BASE_FILE].sort();
     const written = (await fs.readdir(project, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile())
       .map((e) => path.relative(project, path.join(e.parentPath, e.name)))
