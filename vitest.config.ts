@@ -22,6 +22,15 @@ export default defineConfig({
       },
       {
         test: {
+          // After an upgrade N → N+1, the generated project's make test and make lint (minutes).
+          name: 'upgrade',
+          include: ['test/upgrade/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/upgrade/**/*.unit.test.ts'],
+          globalSetup: ['test/cli/global-setup.ts'],
+        },
+      },
+      {
+        test: {
           name: 'matrix',
           include: ['test/matrix/**/*.test.ts'],
           exclude: [...configDefaults.exclude, 'test/matrix/**/*.unit.test.ts'],

@@ -346,6 +346,16 @@ describe('bad input: a message naming the problem, exit 2, nothing written', () 
     await refused(project, new RegExp(`older than the ${next.version.replaceAll('.', '\\.')} that wrote this project: a downgrade is refused`), [], BIN);
   });
 
+  it('upgrade --help, and the main --help names the command', async () => {
+    const dir = await parent();
+    const help = await execa('node', [BIN, 'upgrade', '--help'], { cwd: dir, env: ENV, stdin: 'ignore' });
+    expect(help.stdout).toMatch(/^Usage: create-serverless-dash upgrade \[--dry-run\] \[--force\]/);
+    expect(help.stdout).toContain('3    upgraded with conflicts');
+    const main = await execa('node', [BIN, '--help'], { cwd: dir, env: ENV, stdin: 'ignore' });
+    expect(main.stdout).toContain('create-serverless-dash upgrade [--dry-run] [--force]');
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+
   it('an unknown flag', async () => {
     const project = await generate(await parent(), 'flags');
     await refused(project, /upgrade: Unknown option '--frobnicate'/, ['--frobnicate']);
@@ -361,8 +371,11 @@ describe('bad input: a message naming the problem, exit 2, nothing written', () 
 });
 
 describe('interrupted', () => {
-  it('SIGINT midway through the writes leaves the tree as it was: exit 130', async () => {
-    const project = await generate(await parent(), 'interrupted');
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s midway through the writes leaves the tree as it was: exit %i', async (signal, status) => {
+    const project = await generate(await parent(), `interrupted-${signal.toLowerCase()}`);
     await changeAsUser(project);
     const before = await tree(project);
     // A wait before each rename (test-only, src/signals.ts), so that the signal lands among them.
@@ -376,9 +389,9 @@ describe('interrupted', () => {
       if (Date.now() > deadline) throw new Error('the upgrade never began writing');
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    child.kill('SIGINT');
+    child.kill(signal);
     const r = await child;
-    expect(r.exitCode, r.all).toBe(130);
+    expect(r.exitCode, r.all).toBe(status);
     expect(r.stderr).toContain('Interrupted while writing');
     expect(await tree(project)).toEqual(before);
     expect((await fs.readdir(project)).filter((e) => e.includes(TEMP_MARKER))).toEqual([]);

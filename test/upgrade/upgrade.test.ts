@@ -1,0 +1,55 @@
+// After an upgrade N → N+1 of a project the user changed (harness.ts), the project still passes its
+// own checks: `make test` (its pytest suite) and `make lint` (ruff, ruff format --check,
+// `sam validate --lint` and SAM's transform), with the shared venv's Python (SERVERLESS_DASH_VENV,
+// default .cache/venv; .ci/run or the matrix creates it). One project: this takes minutes.
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../cli/run.js';
+import { buildNextVersion, changeAsUser, ENV, generate, tempDir, TEMPLATE_MARK, upgrade, USER_RESOURCE, type Next } from './harness.js';
+
+const VENV = path.resolve(REPO_ROOT, process.env.SERVERLESS_DASH_VENV ?? '.cache/venv');
+const PYTHON = path.join(VENV, 'bin', 'python');
+
+let root: string;
+let next: Next;
+let project: string;
+beforeAll(async () => {
+  if (!existsSync(PYTHON)) throw new Error(`no Python venv at ${VENV}: run .ci/run once, or set SERVERLESS_DASH_VENV`);
+  root = await tempDir('csd-upgrade-checks-');
+  next = await buildNextVersion(root);
+  project = await generate(root, 'upgraded-dash');
+  await changeAsUser(project);
+  const r = await upgrade(next.bin, project);
+  if (r.exitCode !== 0) throw new Error(`upgrade failed (${r.exitCode}):\n${r.all}`);
+}, 180_000);
+afterAll(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const make = (target: string) =>
+  execa('make', [target, `PYTHON=${PYTHON}`], { cwd: project, env: ENV, all: true, reject: false, stdin: 'ignore' });
+
+describe('the upgraded project passes its own checks', () => {
+  it('holds both sets of changes in template.yaml', async () => {
+    const template = await fs.readFile(path.join(project, 'template.yaml'), 'utf8');
+    expect(template).toContain(USER_RESOURCE);
+    expect(template).toContain(TEMPLATE_MARK);
+  });
+
+  it('make test', async () => {
+    const r = await make('test');
+    expect(r.exitCode, r.all?.slice(-6000)).toBe(0);
+    // pytest's summary line: many passed, nothing failed, errored or skipped.
+    const summary = /^=*\s*(\d+ passed[^\n]*) in [\d.]+s/m.exec(r.all ?? '')?.[1] ?? '';
+    expect(summary, r.all?.slice(-2000)).toMatch(/^\d{2,} passed/);
+    expect(summary).not.toMatch(/failed|error|skipped/);
+  }, 1_200_000);
+
+  it('make lint (ruff, ruff format --check, sam validate --lint, sam validate)', async () => {
+    const r = await make('lint');
+    expect(r.exitCode, r.all?.slice(-6000)).toBe(0);
+    expect(r.all).toMatch(/sam validate --lint|samcli validate --lint/);
+  }, 600_000);
+});
