@@ -26,7 +26,7 @@ export default defineConfig({
           name: 'upgrade',
           include: ['test/upgrade/**/*.test.ts'],
           exclude: [...configDefaults.exclude, 'test/upgrade/**/*.unit.test.ts'],
-          globalSetup: ['test/cli/global-setup.ts'],
+          globalSetup: ['test/upgrade/global-setup.ts'],
         },
       },
       {

@@ -103,10 +103,12 @@ export const USER_DEPENDENCY = 'mdurl==0.1.2';
 
 /**
  * A user's changes, committed: a page of their own, a resource in template.yaml, a Makefile target,
- * a README line, a dependency in requirements.in and its pin in requirements.txt (what `make lock`
- * writes for a package without dependencies, edited by hand here: no network in the tests).
+ * a README line, a dependency in requirements.in and its pin in requirements.txt. With `lock`, the
+ * pin comes from the project's own `make lock` (uv, against PyPI) run with that environment;
+ * without it, the line `make lock` writes for a package without dependencies is added by hand
+ * (the fast tests make no network call).
  */
-export async function changeAsUser(project: string): Promise<void> {
+export async function changeAsUser(project: string, lock?: { python: string; env: NodeJS.ProcessEnv }): Promise<void> {
   await fs.mkdir(path.join(project, 'src', 'pages'), { recursive: true });
   await fs.writeFile(
     path.join(project, USER_PAGE),
@@ -116,7 +118,10 @@ export async function changeAsUser(project: string): Promise<void> {
   await edit(path.join(project, 'Makefile'), (t) => `${t.trimEnd()}\n${USER_TARGET}`);
   await edit(path.join(project, 'README.md'), (t) => `${t.trimEnd()}\n\n${USER_README_LINE}\n`);
   await edit(path.join(project, 'src', 'requirements.in'), (t) => `${t.trimEnd()}\n${USER_DEPENDENCY}\n`);
-  await edit(path.join(project, 'src', 'requirements.txt'), (t) => {
+  if (lock) {
+    const r = await execa('make', ['lock', `PYTHON=${lock.python}`], { cwd: project, env: lock.env, all: true, reject: false, stdin: 'ignore' });
+    if (r.exitCode !== 0) throw new Error(`make lock failed (${r.exitCode}):\n${r.all}`);
+  } else await edit(path.join(project, 'src', 'requirements.txt'), (t) => {
     const lines = t.trimEnd().split('\n');
     const at = lines.findIndex((l) => !l.startsWith('#') && l.localeCompare(USER_DEPENDENCY) > 0);
     lines.splice(at === -1 ? lines.length : at, 0, USER_DEPENDENCY);

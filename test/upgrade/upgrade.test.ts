@@ -1,22 +1,20 @@
 // After an upgrade N → N+1 of a project the user changed (harness.ts), the project still passes its
 // own checks: `make test` (its pytest suite) and `make lint` (ruff, ruff format --check,
-// `sam validate --lint` and SAM's transform), with the shared venv's Python (SERVERLESS_DASH_VENV,
-// default .cache/venv; .ci/run or the matrix creates it). One project: this takes minutes.
-import { existsSync, promises as fs } from 'node:fs';
+// `sam validate --lint` and SAM's transform), with the shared venv (SERVERLESS_DASH_VENV, default
+// .cache/venv; global-setup.ts brings it up to date). One project: this takes about a minute.
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../cli/run.js';
-import { buildNextVersion, changeAsUser, ENV, generate, tempDir, TEMPLATE_MARK, upgrade, USER_RESOURCE, type Next } from './harness.js';
+import { settings, venvBin, venvEnv } from '../matrix/settings.js';
+import { buildNextVersion, changeAsUser, generate, tempDir, TEMPLATE_MARK, upgrade, USER_RESOURCE, type Next } from './harness.js';
 
-const VENV = path.resolve(REPO_ROOT, process.env.SERVERLESS_DASH_VENV ?? '.cache/venv');
-const PYTHON = path.join(VENV, 'bin', 'python');
+const PYTHON = venvBin('python');
 
 let root: string;
 let next: Next;
 let project: string;
 beforeAll(async () => {
-  if (!existsSync(PYTHON)) throw new Error(`no Python venv at ${VENV}: run .ci/run once, or set SERVERLESS_DASH_VENV`);
   root = await tempDir('csd-upgrade-checks-');
   next = await buildNextVersion(root);
   project = await generate(root, 'upgraded-dash');
@@ -29,7 +27,7 @@ afterAll(async () => {
 });
 
 const make = (target: string) =>
-  execa('make', [target, `PYTHON=${PYTHON}`], { cwd: project, env: ENV, all: true, reject: false, stdin: 'ignore' });
+  execa('make', [target, `PYTHON=${PYTHON}`], { cwd: project, env: { ...venvEnv(settings.venvDir), NO_COLOR: '1' }, all: true, reject: false, stdin: 'ignore' });
 
 describe('the upgraded project passes its own checks', () => {
   it('holds both sets of changes in template.yaml', async () => {
