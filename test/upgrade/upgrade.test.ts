@@ -1,13 +1,15 @@
 // After an upgrade N → N+1 of a project the user changed (harness.ts), the project still passes its
 // own checks: `make test` (its pytest suite) and `make lint` (ruff, ruff format --check,
 // `sam validate --lint` and SAM's transform), with the shared venv (SERVERLESS_DASH_VENV, default
-// .cache/venv; global-setup.ts brings it up to date). One project: this takes about a minute.
+// .cache/venv; global-setup.ts brings it up to date). The user's dependency goes in through the
+// project's `make lock` (uv against PyPI: network needed, as in the matrix's addDependency step).
+// One project: this takes a minute or two.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settings, venvBin, venvEnv } from '../matrix/settings.js';
-import { buildNextVersion, changeAsUser, generate, tempDir, TEMPLATE_MARK, upgrade, USER_RESOURCE, type Next } from './harness.js';
+import { buildNextVersion, changeAsUser, generate, tempDir, TEMPLATE_MARK, upgrade, USER_DEPENDENCY, USER_RESOURCE, type Next } from './harness.js';
 
 const PYTHON = venvBin('python');
 
@@ -18,7 +20,8 @@ beforeAll(async () => {
   root = await tempDir('csd-upgrade-checks-');
   next = await buildNextVersion(root);
   project = await generate(root, 'upgraded-dash');
-  await changeAsUser(project);
+  // The dependency through the project's own `make lock` (uv, against PyPI), as a user adds one.
+  await changeAsUser(project, { python: PYTHON, env: venvEnv() });
   const r = await upgrade(next.bin, project);
   if (r.exitCode !== 0) throw new Error(`upgrade failed (${r.exitCode}):\n${r.all}`);
 }, 180_000);
@@ -30,10 +33,11 @@ const make = (target: string) =>
   execa('make', [target, `PYTHON=${PYTHON}`], { cwd: project, env: { ...venvEnv(settings.venvDir), NO_COLOR: '1' }, all: true, reject: false, stdin: 'ignore' });
 
 describe('the upgraded project passes its own checks', () => {
-  it('holds both sets of changes in template.yaml', async () => {
+  it('holds both sets of changes in template.yaml, and the locked dependency', async () => {
     const template = await fs.readFile(path.join(project, 'template.yaml'), 'utf8');
     expect(template).toContain(USER_RESOURCE);
     expect(template).toContain(TEMPLATE_MARK);
+    expect((await fs.readFile(path.join(project, 'src', 'requirements.txt'), 'utf8')).split('\n')).toContain(USER_DEPENDENCY);
   });
 
   it('make test', async () => {
