@@ -7,6 +7,10 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLeftover, outputPath } from '../../src/render.js';
 import { BASE_FILE, RECORD_FILE } from '../../src/record.js';
+import { resolveAnswers } from '../../src/ask.js';
+import { templateContext } from '../../src/context.js';
+import { isIncluded } from '../../src/files.js';
+import { toAnswers } from '../../src/options.js';
 import { cleanEnv, REPO_ROOT, tempDir } from './run.js';
 
 let scratch: string;
@@ -82,8 +86,17 @@ describe('npm pack', () => {
     });
     expect(r.exitCode, r.stderr).toBe(0);
     const project = path.join(work, 'packed-dash');
-    // The template's files, and the record of what made them (src/record.ts).
-    const expected = [...(await templateFiles()).map((f) => outputPath(path.relative('templates/project', f))), RECORD_FILE, BASE_FILE].sort();
+    // The template's files these answers turn on (src/files.ts), and the record of what made them (src/record.ts).
+    const answers = await resolveAnswers({ projectDir: 'packed-dash', api: 'http', memory: '2048', git: false, install: false }, { yes: true, interactive: false });
+    const context = templateContext(toAnswers(answers));
+    const expected = [
+      ...(await templateFiles())
+        .map((f) => path.relative('templates/project', f))
+        .filter((rel) => isIncluded(rel, context))
+        .map(outputPath),
+      RECORD_FILE,
+      BASE_FILE,
+    ].sort();
     const written = (await fs.readdir(project, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile())
       .map((e) => path.relative(project, path.join(e.parentPath, e.name)))

@@ -69,7 +69,10 @@ export async function buildNextVersion(dir: string): Promise<Next> {
   await fs.rm(path.join(project, PLATFORM_DROPPED));
   await edit(path.join(project, 'template.yaml.hbs'), (t) => `${t.trimEnd()}\n${TEMPLATE_MARK}`);
   await edit(path.join(project, 'Makefile'), (t) => t.replace(MAKEFILE_LINE.from, MAKEFILE_LINE.to));
-  await edit(path.join(project, 'src', 'requirements.in'), (t) => `${REQUIREMENTS_MARK}\n${t}`);
+  // A template (.hbs) once its lines depend on the answers.
+  const requirementsIn = path.join(project, 'src', 'requirements.in');
+  const requirementsTemplate = (await fs.stat(`${requirementsIn}.hbs`).catch(() => undefined)) ? `${requirementsIn}.hbs` : requirementsIn;
+  await edit(requirementsTemplate, (t) => `${REQUIREMENTS_MARK}\n${t}`);
 
   const manifest = JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8')) as { version: string };
   const [major, minor, patch] = manifest.version.split(/[.-]/).map(Number);
