@@ -113,22 +113,21 @@ def stack_environment(config: StackConfig) -> dict[str, str]:
     test it; these tests test the app behind it."""
     env = config.string_environment()
     env["DASH_AUTH"] = "none"
-    if config.cdn is not None:
-        env["DASH_ORIGIN_SECRET"] = ORIGIN_SECRET
-        env["DASH_ORIGIN_SECRET_PREVIOUS"] = ""
+    if config.door == "cloudfront":
+        from tools.cloudfront import function_environment
+
+        env.update(function_environment(ORIGIN_SECRET))
     return env
 
 
 def public_door(config: StackConfig, container: AppContainer) -> Any:
     """The stand-in for the stack's one public door, in front of the container: CloudFront with
     --cdn, else the custom domain when the stack has one, else API Gateway's own URL."""
-    if config.cdn is not None:
-        from tools.cloudfront import DISTRIBUTION_HOST, LocalCloudFront
+    if config.door == "cloudfront":
+        from tools.cloudfront import distribution_for
 
-        origin = LocalGateway(config, container.invoke)
-        host = config.cdn.aliases[0] if config.cdn.aliases else DISTRIBUTION_HOST
-        return LocalCloudFront(config.cdn, origin, ORIGIN_SECRET, host=host)
-    return LocalGateway(config, container.invoke, custom_domain=bool(config.domain))
+        return distribution_for(config, ORIGIN_SECRET, container.invoke)
+    return LocalGateway.for_stack(config, container.invoke)
 
 
 # --- a page load ---------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def test_public_prefix() -> None:
     _, door, described = _app()
     if "error" in described:
         pytest.fail(described["error"], pytrace=False)
-    assert described["prefix"] == door.prefix, (
+    assert described["prefix"] == door.prefix == stack_config().public_prefix, (
         f"the function serves the app at {described['prefix']}, the stack's door is at {door.prefix}: "
         "DASH_PUBLIC_PREFIX in template.yaml disagrees with the API (regenerate it, or fix it by hand)"
     )
