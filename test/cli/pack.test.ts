@@ -103,6 +103,10 @@ describe('npm pack', () => {
       .sort();
     expect(written).toEqual(expected);
     expect(await fs.readFile(path.join(project, 'template.yaml'), 'utf8')).toMatch(/MemorySize: 2048/);
+    // The upgrade command's chunk is packed and loads: in this project (no git) it refuses, naming why.
+    const up = await execa(bin, ['upgrade'], { cwd: project, env: cleanEnv(), stdin: 'ignore', reject: false });
+    expect(up.exitCode, up.stderr).toBe(2);
+    expect(up.stderr).toContain('is not a git repository');
     // Only the bundle was installed: nothing in node_modules but the package itself.
     const installed = (await fs.readdir(path.join(prefix, 'node_modules'))).filter((e) => !e.startsWith('.'));
     expect(installed).toEqual(['create-serverless-dash']);
