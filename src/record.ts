@@ -58,20 +58,19 @@ function withIntegrity(r: Omit<ProjectRecord, 'integrity'>): ProjectRecord {
   return { ...r, integrity: sha256(JSON.stringify(r)) };
 }
 
-/** The record and base for `files` (relative paths) as they are in `dir`; nothing written. */
+/** The record and base for the files written (relative path → content, as rendered); nothing written. */
 export function buildRecord(
-  dir: string,
-  files: string[],
+  written: ReadonlyMap<string, string | Buffer>,
   version: string,
   answers: Record<string, string | boolean>,
 ): { record: ProjectRecord; base: Buffer } {
   const entries: Record<string, FileEntry> = {};
   const pristine: Record<string, string> = {};
-  for (const rel of [...files].sort()) {
-    const content = fs.readFileSync(path.join(dir, rel));
+  for (const rel of [...written.keys()].sort()) {
+    const content = written.get(rel)!;
     const owner = ownerOf(rel);
     entries[rel] = { owner, sha256: sha256(content) };
-    if (owner === 'shared') pristine[rel] = content.toString('base64');
+    if (owner === 'shared') pristine[rel] = Buffer.from(content).toString('base64');
   }
   // Level 1: a few kB larger than the default level, and half its time in every generation.
   const base = gzipSync(JSON.stringify(pristine), { level: 1 });

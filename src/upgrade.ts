@@ -323,12 +323,12 @@ export async function upgrade(argv: string[]): Promise<number> {
     const renderDir = path.join(work, 'render');
     fs.mkdirSync(renderDir);
     const answers = toAnswers(raw);
-    const files = await renderTree(pkg.templateDir, renderDir, templateContext(answers), () => signals.checkpoint());
+    const written = new Map<string, string | Buffer>();
+    const files = await renderTree(pkg.templateDir, renderDir, templateContext(answers), () => signals.checkpoint(), (out, content) =>
+      written.set(out, content),
+    );
     const rendered = new Map(
-      files.map((rel) => {
-        const abs = path.join(renderDir, rel);
-        return [rel, { content: fs.readFileSync(abs), mode: fs.statSync(abs).mode & 0o7777 }] as const;
-      }),
+      files.map((rel) => [rel, { content: Buffer.from(written.get(rel)!), mode: fs.statSync(path.join(renderDir, rel)).mode & 0o7777 }] as const),
     );
     const plan = makePlan({ project, record, base, rendered, newVersion: pkg.version, force: args.force, work });
     signals.checkpoint();
@@ -351,7 +351,7 @@ export async function upgrade(argv: string[]): Promise<number> {
     }
 
     // 6. Staged, then moved into place through the journal; undone on failure or a signal.
-    const newRecord = buildRecord(renderDir, files, pkg.version, answersAsFlags(raw, answers.projectName));
+    const newRecord = buildRecord(written, pkg.version, answersAsFlags(raw, answers.projectName));
     const writes = plan.filter((e) => e.content !== undefined || e.sidecar !== undefined);
     const removals = plan.filter((e) => e.action === 'remove');
     const delay = testStepDelay();

@@ -165,9 +165,12 @@ export async function writeProject(opts: WriteOptions): Promise<WriteResult> {
     // mkdir returns the first directory it created: that one goes too if we fail.
     createdParent = stepSync(`creating ${parent}`, () => fs.mkdirSync(parent, { recursive: true }));
     stepSync(`writing in ${home}`, () => fs.mkdirSync(staging));
-    files = await renderTree(opts.templateDir, staging, opts.context, () => checkpoint('render'));
+    // What was written, kept for the record (hashed as rendered: no second read of each file).
+    const written = new Map<string, string | Buffer>();
+    const keep = opts.record ? (out: string, content: string | Buffer) => written.set(out, content) : undefined;
+    files = await renderTree(opts.templateDir, staging, opts.context, () => checkpoint('render'), keep);
     if (opts.record) {
-      const { record, base } = buildRecord(staging, files, opts.record.version, opts.record.answers);
+      const { record, base } = buildRecord(written, opts.record.version, opts.record.answers);
       writeRecord(staging, record, base);
     }
     await place(staging, target, opts.placement, journal);

@@ -33,11 +33,10 @@ async function writeTree(dir: string, files: Files): Promise<void> {
  */
 async function plan(old: Files, now: Files, next: Files, force = false): Promise<Record<string, PlanEntry>> {
   const dir = path.join(root, `case-${++n}`);
-  const [written, project, work] = ['written', 'project', 'work'].map((d) => path.join(dir, d));
-  await writeTree(written, old);
+  const [project, work] = ['project', 'work'].map((d) => path.join(dir, d));
   await writeTree(project, now);
   await fs.mkdir(work, { recursive: true });
-  const { record, base: gz } = buildRecord(written, Object.keys(old), '1.0.0', {});
+  const { record, base: gz } = buildRecord(new Map(Object.entries(old)), '1.0.0', {});
   const { gunzipSync } = await import('node:zlib');
   const base = new Map(Object.entries(JSON.parse(gunzipSync(gz).toString()) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
   const rendered = new Map(Object.entries(next).map(([rel, c]) => [rel, { content: Buffer.from(c), mode: 0o644 }]));
