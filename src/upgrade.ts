@@ -346,6 +346,7 @@ export async function upgrade(argv: string[]): Promise<number> {
     }
     const requirementsIn = plan.find((e) => e.rel === 'src/requirements.in' && e.content !== undefined);
     if (args.dryRun) {
+      if (requirementsIn) console.log(`${yellow('!')} src/requirements.in would change: after the upgrade, run \`make lock\``);
       console.log(`\n${dim('Dry run: nothing written.')}${dirty.length ? yellow(` The git tree is not clean (${dirty.length} files): the upgrade itself would refuse.`) : ''}`);
       return EXIT.ok;
     }

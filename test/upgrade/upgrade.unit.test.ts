@@ -261,6 +261,7 @@ describe('conflicts, platform edits, --force, --dry-run', () => {
     expect(r.exitCode, r.all).toBe(0);
     for (const action of ['replace', 'merge', 'add', 'remove', 'keep']) expect(r.stdout).toMatch(new RegExp(`^\\s+${action}\\s`, 'm'));
     expect(r.stdout).toContain('Dry run: nothing written');
+    expect(r.stdout).toContain('src/requirements.in would change: after the upgrade, run `make lock`');
     expect(r.stdout).toContain('would refuse');
     const after = await snapshot(project, { times: true });
     const outsideGit = (s: Record<string, string>) => Object.fromEntries(Object.entries(s).filter(([k]) => k !== '.git' && !k.startsWith(`.git${path.sep}`)));
