@@ -59,7 +59,8 @@ export async function buildNextVersion(dir: string): Promise<Next> {
   for (const rel of PLATFORM_CHANGED) {
     const file = path.join(project, rel);
     if (await fs.stat(file).catch(() => undefined)) {
-      await edit(file, (t) => `${t.trimEnd()}\n${PLATFORM_MARK}\n`);
+      // Two blank lines: after a function, ruff format wants them before a top-level comment.
+      await edit(file, (t) => `${t.trimEnd()}\n\n\n${PLATFORM_MARK}\n`);
       platformChanged = rel;
       break;
     }
