@@ -146,6 +146,18 @@ function mergeFile(
   return { content: r.stdout, conflicts: r.status > 0 };
 }
 
+/**
+ * The file as the generator would compare it: with LF line endings when git's checkout turned them
+ * into CRLF (core.autocrlf on Windows) and the generator wrote none. Without this every platform
+ * file of such a checkout would look changed, and every shared line conflict. Binary files (a NUL
+ * byte, git's own test) are left alone.
+ */
+function asGenerated(current: Buffer | undefined, generated: (Buffer | undefined)[]): Buffer | undefined {
+  if (!current || !current.includes('\r\n') || current.includes(0)) return current;
+  if (generated.some((g) => g?.includes('\r'))) return current;
+  return Buffer.from(current.toString('latin1').replaceAll('\r\n', '\n'), 'latin1');
+}
+
 export interface PlanInput {
   project: string;
   record: ProjectRecord;
@@ -173,7 +185,8 @@ export function makePlan(input: PlanInput): PlanEntry[] {
     const owner = ownerOf(rel);
     const next = rendered.get(rel);
     const was = record.files[rel];
-    const current = readOrUndefined(path.join(project, rel));
+    const pristine = base.get(rel);
+    const current = asGenerated(readOrUndefined(path.join(project, rel)), [next?.content, pristine]);
     const entry = (action: Action, extra: Partial<PlanEntry> = {}) => plan.push({ rel, owner, action, ...extra });
 
     if (owner === 'user') {
@@ -200,7 +213,6 @@ export function makePlan(input: PlanInput): PlanEntry[] {
     }
 
     // Shared: three ways.
-    const pristine = base.get(rel);
     if (next) {
       if (current === undefined) {
         if (was === undefined) entry('add', { content: next.content, mode: next.mode });
@@ -297,6 +309,7 @@ export async function upgrade(argv: string[]): Promise<number> {
     }
     // 2. In git: the clean tree is what the user can always go back to.
     const dirty = dirtyFiles(project);
+    signals.checkpoint(); // Ctrl-C reaches git too: its failure then says nothing about the project
     if (dirty === undefined) {
       throw new Refused(`${project} is not a git repository: upgrade changes files in place, and git is how you see and undo what it did (git init, git add -A, git commit, then upgrade again). Nothing written.`);
     }

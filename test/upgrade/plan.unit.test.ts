@@ -161,6 +161,20 @@ describe('the plan', () => {
     expect(p['extra.txt'].content?.toString()).toContain('<<<<<<< yours\nmine\n=======\ntheirs\n>>>>>>>');
   });
 
+  it('a checkout with CRLF line endings (git core.autocrlf) is not a change of the user\'s', async () => {
+    const crlf = (t: string) => t.replaceAll('\n', '\r\n');
+    const old = { 'tools/a.py': 'a = 1\nb = 2\n', 'Makefile': 'one\ntwo\nthree\nfour\nfive\n' };
+    const now = { 'tools/a.py': crlf(old['tools/a.py']), 'Makefile': crlf('ONE\ntwo\nthree\nfour\nfive\n') };
+    const next = { 'tools/a.py': 'a = 10\nb = 2\n', 'Makefile': 'one\ntwo\nthree\nfour\nfive\nsix\n' };
+    const p = await plan(old, now, next);
+    expect(p['tools/a.py'].action).toBe('replace');
+    expect(p['Makefile'].action).toBe('merge');
+    expect(p['Makefile'].content?.toString()).toBe('ONE\ntwo\nthree\nfour\nfive\nsix\n');
+    // A user's real change is still one.
+    const changed = await plan(old, { 'tools/a.py': crlf('a = 1\nb = 3\n') }, next);
+    expect(changed['tools/a.py'].action).toBe('refuse');
+  });
+
   it('shared: a binary file both changed is kept, the new version written beside it', async () => {
     const bin = (b: number) => Buffer.from([0, 1, 2, b, 0, 0, 255]);
     const p = await plan({ 'logo.bin': bin(1) }, { 'logo.bin': bin(2) }, { 'logo.bin': bin(3) });
