@@ -206,6 +206,24 @@ describe('upgrade N → N+1 of a project the user changed', () => {
   });
 });
 
+describe('a question added since the recording version', () => {
+  it('takes its default, is listed, and goes into the new record', async () => {
+    const project = await generate(await parent(), 'older-record');
+    // As a version without --cdn would have recorded it.
+    await rewriteRecord(project, (r) => {
+      r.questions = r.questions.filter((q) => q !== 'cdn');
+      delete r.answers.cdn;
+    });
+    await commitAll(project, 'Recorded by an older version');
+    const r = await upgrade(next.bin, project);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toContain(`new question since ${VERSION_N}: --cdn takes its default, false`);
+    const { record } = readRecord(project);
+    expect(record.answers.cdn).toBe(false);
+    expect(record.questions).toContain('cdn');
+  });
+});
+
 describe('conflicts, platform edits, --force, --dry-run', () => {
   it('both changed the same lines: conflict markers, the file listed, exit 3, the rest upgraded', async () => {
     const project = await generate(await parent(), 'clash');
