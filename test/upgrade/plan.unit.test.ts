@@ -113,6 +113,11 @@ describe('the plan', () => {
     expect(forced['tools/mine.py']).toMatchObject({ action: 'replace', forced: true });
   });
 
+  it('a file of the user\'s beside the platform\'s (neither version wrote it) is not in the plan', async () => {
+    const p = await plan({ 'tests/test_x.py': 'x\n' }, { 'tests/test_x.py': 'x\n', 'tests/test_mine.py': 'mine\n' }, { 'tests/test_x.py': 'y\n' });
+    expect(Object.keys(p)).toEqual(['tests/test_x.py']);
+  });
+
   it('user: never written, whatever either version did', async () => {
     const old = { 'src/app.py': 'app = 1\n', 'src/pages/a.py': 'a = 1\n' };
     const now = { 'src/app.py': 'app = 2  # mine\n' };
