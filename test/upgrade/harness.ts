@@ -9,8 +9,13 @@ import { BIN, cleanEnv, REPO_ROOT, snapshot, tempDir } from '../cli/run.js';
 
 export { BIN, snapshot, tempDir };
 
-/** A git identity of its own, so a run never depends on the machine's git config. */
+/**
+ * No git config of the machine's (merge.conflictStyle would change the markers) and an identity of
+ * its own, so a run never depends on who runs it.
+ */
+export const GIT_HERMETIC = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
 export const ENV = cleanEnv({
+  ...GIT_HERMETIC,
   GIT_AUTHOR_NAME: 'Upgrade Test',
   GIT_AUTHOR_EMAIL: 'upgrade@example.com',
   GIT_COMMITTER_NAME: 'Upgrade Test',

@@ -8,11 +8,14 @@ import { OWNERSHIP, ownerOf } from '../../src/ownership.js';
 import { buildRecord } from '../../src/record.js';
 import { makePlan, type PlanEntry } from '../../src/upgrade.js';
 import { tempDir } from '../cli/run.js';
+import { GIT_HERMETIC } from './harness.js';
 
 let root: string;
 let n = 0;
 beforeAll(async () => {
   root = await tempDir('csd-plan-');
+  // git merge-file runs in this process: none of the machine's git config (merge.conflictStyle).
+  Object.assign(process.env, GIT_HERMETIC);
 });
 afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
