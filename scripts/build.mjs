@@ -33,13 +33,14 @@ const precompile = {
 };
 
 // What only some runs need goes into files of their own, loaded when needed: prompts when a question
-// is asked, execa when git or pip runs. A --yes run reads, compiles and evaluates index.js alone.
+// is asked, execa when git or pip runs, `upgrade` when that is the command. A --yes run reads,
+// compiles and evaluates index.js alone.
 // The source's import() of them is kept (the plugin marks it external) and points at those files.
-const LAZY = { prompts: 'prompts', './post-steps.js': 'post-steps' };
+const LAZY = { prompts: 'prompts', './post-steps.js': 'post-steps', './upgrade.js': 'upgrade' };
 const lazyFiles = {
   name: 'lazy-files',
   setup(b) {
-    b.onResolve({ filter: /^(prompts|\.\/post-steps\.js)$/ }, (args) =>
+    b.onResolve({ filter: /^(prompts|\.\/post-steps\.js|\.\/upgrade\.js)$/ }, (args) =>
       args.kind === 'dynamic-import' ? { path: `./${LAZY[args.path]}.js`, external: true } : undefined,
     );
   },
@@ -49,6 +50,8 @@ const result = await build({
   entryPoints: {
     index: path.join(root, 'index.ts'),
     'post-steps': path.join(root, 'src', 'post-steps.ts'),
+    // `create-serverless-dash upgrade`, run inside a project.
+    upgrade: path.join(root, 'src', 'upgrade.ts'),
     // prompts picks lib/ or dist/ at run time by Node version; lib/ only is bundled.
     prompts: 'prompts/lib/index.js',
   },

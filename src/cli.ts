@@ -8,12 +8,19 @@ import { Cancelled, EXIT, UsageError } from './errors.js';
 import { helpText } from './help.js';
 import { nextSteps } from './next-steps.js';
 import { toAnswers, type Mode } from './options.js';
+import { answersAsFlags } from './record.js';
 import { findPackage } from './paths.js';
-import { deferSignals, Interrupted } from './signals.js';
+import { deferSignals, Interrupted, testStepDelay } from './signals.js';
 import { choosePlacement, inspectTarget } from './target.js';
 import { writeProject, WriteError, type Checkpoint } from './write.js';
 
 export async function main(argv: string[]): Promise<number> {
+  // `upgrade` first: the command run inside a project (src/upgrade.ts, loaded only then). Anywhere
+  // else, or spelt ./upgrade, it is a project directory like any other.
+  if (argv[0] === 'upgrade') {
+    const { upgrade } = await import('./upgrade.js');
+    return upgrade(argv.slice(1));
+  }
   try {
     const args = parseCliArgs(argv);
     if (args.help) {
@@ -50,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
       placement,
       context: templateContext(answers),
       checkpoint,
+      record: { version: pkg.version, answers: answersAsFlags(raw, answers.projectName) },
     });
     const verb = placement === 'create' ? 'Created' : placement === 'empty' ? 'Emptied and wrote' : 'Merged into';
     console.log(`\n${green('✔')} ${verb} ${bold(target)} (${files.length} files)`);
@@ -70,18 +78,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return report(e);
   }
-}
-
-/**
- * Test-only: CREATE_SERVERLESS_DASH_TEST_DELAY_MS (a whole number, 1 to 1000) waits that long before
- * each rename of the write (the steps that change the target), so that test/cli/interrupt.test.ts can
- * land signals among them; a whole write otherwise takes a few milliseconds. Unset or any other
- * value: no wait.
- */
-function testStepDelay(): () => Promise<void> {
-  const ms = Number(process.env.CREATE_SERVERLESS_DASH_TEST_DELAY_MS);
-  if (!Number.isInteger(ms) || ms < 1 || ms > 1000) return async () => {};
-  return () => new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function report(e: unknown): number {

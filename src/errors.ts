@@ -5,6 +5,8 @@ export const EXIT = {
   writeFailed: 1,
   /** Refused input: unknown flag, bad value, missing answer without a TTY, target not usable. */
   refused: 2,
+  /** `upgrade` only: upgraded, with conflict markers in the files it lists. */
+  conflicts: 3,
   /** Ctrl-C at a prompt, declined overwrite, or SIGINT while writing (restored). */
   cancelled: 130,
   /** SIGTERM while writing (restored). */

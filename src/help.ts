@@ -19,6 +19,7 @@ export function helpText(): string {
   return [
     'Usage: create-serverless-dash [project-dir] [flags]',
     '       npm create serverless-dash@latest [project-dir] -- [flags]',
+    '       create-serverless-dash upgrade [--dry-run] [--force]   (in a project: upgrade --help)',
     '',
     'Writes a Python Dash dashboard for AWS Lambda + API Gateway, deployed with AWS SAM.',
     'Every question is also a flag; a flag given is a question not asked. Without a TTY on stdin',

@@ -117,6 +117,8 @@ export async function renderTree(
   destDir: string,
   ctx: TemplateContext,
   beforeFile: () => void | Promise<void> = () => {},
+  /** Told each file written and its content (the record of src/record.ts hashes them). */
+  onFile?: (out: string, content: string | Buffer) => void,
 ): Promise<string[]> {
   const render = createRenderer();
   const root = path.resolve(srcDir);
@@ -142,6 +144,7 @@ export async function renderTree(
     const content = rel.endsWith(TEMPLATE_SUFFIX) ? render(fs.readFileSync(abs, 'utf8'), ctx, rel) : fs.readFileSync(abs);
     stepSync(`writing ${dest}`, () => fs.writeFileSync(dest, content, { mode }));
     written.push(out);
+    onFile?.(out, content);
   }
   return written.sort();
 }

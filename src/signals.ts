@@ -34,3 +34,15 @@ export function deferSignals(): DeferredSignals {
   process.on('SIGTERM', onSignal);
   return { signal: controller.signal, checkpoint: () => controller.signal.throwIfAborted() };
 }
+
+/**
+ * Test-only: CREATE_SERVERLESS_DASH_TEST_DELAY_MS (a whole number, 1 to 1000) waits that long before
+ * each rename of the write (the steps that change the target), so that test/cli/interrupt.test.ts
+ * and test/upgrade/ can land signals among them; a whole write otherwise takes a few milliseconds. Unset or any other
+ * value: no wait.
+ */
+export function testStepDelay(): () => Promise<void> {
+  const ms = Number(process.env.CREATE_SERVERLESS_DASH_TEST_DELAY_MS);
+  if (!Number.isInteger(ms) || ms < 1 || ms > 1000) return async () => {};
+  return () => new Promise((resolve) => setTimeout(resolve, ms));
+}

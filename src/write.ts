@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TemplateContext } from './context.js';
 import { stepSync } from './errors.js';
+import { buildRecord, writeRecord } from './record.js';
 import { renderTree } from './render.js';
 import { KEPT_ENTRIES, type Placement } from './target.js';
 
@@ -88,7 +89,7 @@ export class Journal {
 }
 
 /** Moves everything under `src` into `dest`; what it replaces goes aside. Directories are merged. */
-async function mergeInto(src: string, dest: string, rel: string, journal: Journal): Promise<void> {
+export async function mergeInto(src: string, dest: string, rel: string, journal: Journal): Promise<void> {
   for (const name of fs.readdirSync(path.join(src, rel)).sort()) {
     const r = path.join(rel, name);
     const existing = fs.lstatSync(path.join(dest, r), { throwIfNoEntry: false });
@@ -119,6 +120,11 @@ export interface WriteOptions {
   placement: Placement;
   context: TemplateContext;
   checkpoint?: Checkpoint;
+  /**
+   * What made the project (src/record.ts): written beside it as .serverless-dash/, so that `upgrade`
+   * can tell later what this version wrote. Omitted: no record (the template tests' fixtures).
+   */
+  record?: { version: string; answers: Record<string, string | boolean> };
 }
 
 /** Renders and places the project; returns the written paths relative to the target. */
@@ -159,7 +165,14 @@ export async function writeProject(opts: WriteOptions): Promise<WriteResult> {
     // mkdir returns the first directory it created: that one goes too if we fail.
     createdParent = stepSync(`creating ${parent}`, () => fs.mkdirSync(parent, { recursive: true }));
     stepSync(`writing in ${home}`, () => fs.mkdirSync(staging));
-    files = await renderTree(opts.templateDir, staging, opts.context, () => checkpoint('render'));
+    // What was written, kept for the record (hashed as rendered: no second read of each file).
+    const written = new Map<string, string | Buffer>();
+    const keep = opts.record ? (out: string, content: string | Buffer) => written.set(out, content) : undefined;
+    files = await renderTree(opts.templateDir, staging, opts.context, () => checkpoint('render'), keep);
+    if (opts.record) {
+      const { record, base } = buildRecord(written, opts.record.version, opts.record.answers);
+      writeRecord(staging, record, base);
+    }
     await place(staging, target, opts.placement, journal);
   } catch (e) {
     const stuck = journal.undo();

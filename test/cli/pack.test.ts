@@ -6,6 +6,11 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLeftover, outputPath } from '../../src/render.js';
+import { BASE_FILE, RECORD_FILE } from '../../src/record.js';
+import { resolveAnswers } from '../../src/ask.js';
+import { templateContext } from '../../src/context.js';
+import { isIncluded } from '../../src/files.js';
+import { toAnswers } from '../../src/options.js';
 import { cleanEnv, REPO_ROOT, tempDir } from './run.js';
 
 let scratch: string;
@@ -81,13 +86,27 @@ describe('npm pack', () => {
     });
     expect(r.exitCode, r.stderr).toBe(0);
     const project = path.join(work, 'packed-dash');
-    const expected = (await templateFiles()).map((f) => outputPath(path.relative('templates/project', f))).sort();
+    // The template's files these answers turn on (src/files.ts), and the record of what made them (src/record.ts).
+    const answers = await resolveAnswers({ projectDir: 'packed-dash', api: 'http', memory: '2048', git: false, install: false }, { yes: true, interactive: false });
+    const context = templateContext(toAnswers(answers));
+    const expected = [
+      ...(await templateFiles())
+        .map((f) => path.relative('templates/project', f))
+        .filter((rel) => isIncluded(rel, context))
+        .map(outputPath),
+      RECORD_FILE,
+      BASE_FILE,
+    ].sort();
     const written = (await fs.readdir(project, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile())
       .map((e) => path.relative(project, path.join(e.parentPath, e.name)))
       .sort();
     expect(written).toEqual(expected);
     expect(await fs.readFile(path.join(project, 'template.yaml'), 'utf8')).toMatch(/MemorySize: 2048/);
+    // The upgrade command's chunk is packed and loads: in this project (no git) it refuses, naming why.
+    const up = await execa(bin, ['upgrade'], { cwd: project, env: cleanEnv(), stdin: 'ignore', reject: false });
+    expect(up.exitCode, up.stderr).toBe(2);
+    expect(up.stderr).toContain('is not a git repository');
     // Only the bundle was installed: nothing in node_modules but the package itself.
     const installed = (await fs.readdir(path.join(prefix, 'node_modules'))).filter((e) => !e.startsWith('.'));
     expect(installed).toEqual(['create-serverless-dash']);
