@@ -39,8 +39,12 @@ export interface TemplateContext extends Answers {
   cdnCachedPaths: string[];
   /** false only for the HTTP API `$default` stage, whose URL has no stage segment. */
   hasStagePrefix: boolean;
-  /** The function has environment variables: binary media types (REST), custom domain, sign-in, the CloudFront origin secret. */
+  /** The function has environment variables: always (the app's secret by name); also binary media types (REST), custom domain, sign-in, the CloudFront origin secret. */
   hasFunctionEnvironment: boolean;
+  /** The duration alarm's threshold: 80 % of the timeout, in milliseconds. */
+  durationAlarmMs: number;
+  /** The deploy environments, each its own stack (samconfig.toml, pipeline/bootstrap.yaml, deploy.yml). */
+  deployEnvironments: { name: string; title: string; upper: string; stackName: string }[];
   /** "3.13" for runtime "python3.13". */
   pythonVersion: string;
   /** ruff's target-version, e.g. "py313". */
@@ -81,7 +85,14 @@ export function templateContext(a: Answers): TemplateContext {
     cdnPrefix: a.basePath ? `/${a.basePath}/` : '/',
     cdnCachedPaths: ['_dash-component-suites/*', 'assets/*'].map((p) => (a.basePath ? `${a.basePath}/${p}` : p)),
     hasStagePrefix: a.stage !== '$default',
-    hasFunctionEnvironment: a.api === 'rest' || a.domain !== '' || a.auth === 'cognito' || a.cdn,
+    hasFunctionEnvironment: true,
+    durationAlarmMs: a.timeout * 800,
+    deployEnvironments: ['dev', 'prod'].map((name) => ({
+      name,
+      title: name[0].toUpperCase() + name.slice(1),
+      upper: name.toUpperCase(),
+      stackName: `${a.projectName}-${name}`,
+    })),
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),
     samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),

@@ -13,6 +13,7 @@ from typing import Any
 
 from adapter import apps, cdn, doors, events, responses
 from dashboard import request_ids
+from serverless_dash import logs
 
 logger = logging.getLogger("handler")
 logger.setLevel(logging.INFO)
@@ -23,6 +24,13 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         # Warm-up pings, EventBridge schedules and test invocations: nothing to serve.
         logger.info("not an API Gateway request, nothing to do (source: %s)", events.source_of(event))
         return {**responses.plain_response(200, "ok"), "ignored": True}
+    # Every log line of this request, by any logger, carries its Lambda and API Gateway request ids
+    # as JSON fields (serverless_dash/logs.py).
+    with logs.request_scope(context, event):
+        return _serve(event, context)
+
+
+def _serve(event: Any, context: Any) -> dict[str, Any]:
     ids = request_ids(context, event.get("requestContext"))
     https = events.header(event, "x-forwarded-proto") == "https"
     try:
