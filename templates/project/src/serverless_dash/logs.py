@@ -26,7 +26,9 @@ API_GATEWAY_FIELD = "apiGatewayRequestId"
 # Lambda's own name for its request id on a record; its JSON log format writes it as "requestId".
 LAMBDA_FIELD = "aws_request_id"
 
-_ids: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("serverless_dash_request_ids", default=None)
+_ids: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
+    "serverless_dash_request_ids", default=None
+)
 
 
 def request_ids(context: Any, event: Any) -> tuple[str, str]:
