@@ -58,8 +58,9 @@ describe('generating without a TTY', () => {
     expect(valuesOf(doc, 'Architectures')).toContainEqual(['x86_64']);
     expect(valuesOf(doc, 'StageName')).toContain('dev');
     expect(valuesOf(doc, 'BinaryMediaTypes')).toEqual([]); // HTTP API: none
-    expect(r.stdout).toMatch(/cd my-dash[\s\S]*make install[\s\S]*make dev[\s\S]*make test[\s\S]*make build[\s\S]*sam deploy --guided/);
-    expect(r.stdout).toContain('https://<api-id>.execute-api.<region>.amazonaws.com/dev/');
+    expect(r.stdout).toMatch(/cd my-dash[\s\S]*make install[\s\S]*make dev[\s\S]*make test[\s\S]*make deploy [\s\S]*make deploy ENV=prod[\s\S]*make bootstrap-ci REPO=/);
+    expect(r.stdout).toContain('dev:  https://<api-id>.execute-api.<region>.amazonaws.com/dev/');
+    expect(r.stdout).toContain('prod: https://<api-id>.execute-api.<region>.amazonaws.com/dev/');
   });
 
   it('--yes takes the DESIGN.md defaults', async () => {

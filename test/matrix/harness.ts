@@ -221,7 +221,7 @@ export async function actionlint(file: string): Promise<string[]> {
  * must show every resource of the template scanned, and every skip must say why, in the template.
  */
 async function runCheckov(who: string, checkovBin: string, dir: string, file: string, templateYaml: string, log: string): Promise<void> {
-  const label = file === 'template.yaml' ? '' : ` (${path.basename(path.dirname(file))})`;
+  const label = file === 'template.yaml' ? '' : ` (${path.basename(file, '.yaml')})`;
   const summaryFile = log.replace(/\.log$/, file === 'template.yaml' ? '.checkov.json' : `.${path.basename(file, '.yaml')}.checkov.json`);
   await fs.rm(summaryFile, { force: true });
   const args = ['-f', file, '--framework', 'cloudformation', '--quiet', '--compact', '--skip-download'];
