@@ -39,12 +39,16 @@ export interface TemplateContext extends Answers {
   cdnCachedPaths: string[];
   /** false only for the HTTP API `$default` stage, whose URL has no stage segment. */
   hasStagePrefix: boolean;
-  /** The function has environment variables: always (the app's secret by name); also binary media types (REST), custom domain, sign-in, the CloudFront origin secret. */
-  hasFunctionEnvironment: boolean;
   /** The duration alarm's threshold: 80 % of the timeout, in milliseconds. */
   durationAlarmMs: number;
   /** The deploy environments, each its own stack (samconfig.toml, pipeline/bootstrap.yaml, deploy.yml). */
   deployEnvironments: { name: string; title: string; upper: string; stackName: string }[];
+  /**
+   * The one URL prefix people open the dashboard at (DESIGN.md section 7): CloudFront's base path or
+   * "/" with --cdn; else the domain's base path or "/" with --domain; else "/<stage>/", or "/" for
+   * the HTTP API `$default` stage.
+   */
+  publicPrefix: string;
   /** "3.13" for runtime "python3.13". */
   pythonVersion: string;
   /** ruff's target-version, e.g. "py313". */
@@ -85,7 +89,6 @@ export function templateContext(a: Answers): TemplateContext {
     cdnPrefix: a.basePath ? `/${a.basePath}/` : '/',
     cdnCachedPaths: ['_dash-component-suites/*', 'assets/*'].map((p) => (a.basePath ? `${a.basePath}/${p}` : p)),
     hasStagePrefix: a.stage !== '$default',
-    hasFunctionEnvironment: true,
     durationAlarmMs: a.timeout * 800,
     deployEnvironments: ['dev', 'prod'].map((name) => ({
       name,
@@ -93,6 +96,8 @@ export function templateContext(a: Answers): TemplateContext {
       upper: name.toUpperCase(),
       stackName: `${a.projectName}-${name}`,
     })),
+    publicPrefix:
+      a.cdn || a.domain ? (a.basePath ? `/${a.basePath}/` : '/') : a.stage === '$default' ? '/' : `/${a.stage}/`,
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),
     samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),

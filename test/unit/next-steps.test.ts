@@ -26,6 +26,6 @@ describe('next steps', () => {
   });
 
   test('behind CloudFront dev is its own distribution, with the base path', () => {
-    expect(devUrl({ ...base, cdn: true, basePath: 'kpi' })).toBe('https://<distribution-id>.cloudfront.net/kpi/');
+    expect(devUrl({ ...base, cdn: true, basePath: 'kpi' })).toBe('https://<id>.cloudfront.net/kpi/');
   });
 });

@@ -53,7 +53,7 @@ def test_a_failed_requests_log_lines_carry_both_ids(config: StackConfig, caplog:
 
 
 def test_lines_outside_a_request_carry_no_ids(caplog: pytest.LogCaptureFixture) -> None:
-    logs.install()
+    logs.install_record_factory()
     with caplog.at_level(logging.INFO):
         logging.getLogger("anything").info("between requests")
 
@@ -74,9 +74,9 @@ def test_each_request_gets_its_own_ids(caplog: pytest.LogCaptureFixture) -> None
     ]
 
 
-def test_install_wraps_the_record_factory_once() -> None:
-    logs.install()
+def test_the_record_factory_is_wrapped_once() -> None:
+    logs.install_record_factory()
     factory = logging.getLogRecordFactory()
-    logs.install()
+    logs.install_record_factory()
 
     assert logging.getLogRecordFactory() is factory
