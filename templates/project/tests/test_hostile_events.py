@@ -126,14 +126,22 @@ IGNORED = Expect(200, ignored=True, https=False)  # not a request: no scheme
 SERVED_NO_HEADERS = Expect(200, https=False)
 LOGGED_500 = Expect(500, logging.ERROR)
 TRAVERSAL = "/assets/%2e%2e/%2e%2e/handler.py"
+# Behind CloudFront the door is the origin secret (a header): an event without headers, or from
+# elsewhere (ALB), is refused; one with them is let in whatever its paths say (cdn.py).
+CDN = CONFIG.cdn is not None
 # An event that does not show the public door: refused, unless that door is the bare execute-api
 # URL at "/" (no stage, no domain), which is all such an event shows.
-OPEN_ROOT = not CONFIG.domain and CONFIG.public_prefix == "/"
+OPEN_ROOT = CDN or (not CONFIG.domain and CONFIG.public_prefix == "/")
 OFF_DOOR = SERVED if OPEN_ROOT else Expect(404, logging.WARNING)
-OFF_DOOR_NO_HEADERS = SERVED_NO_HEADERS if OPEN_ROOT else Expect(404, logging.WARNING, https=False)
 # A REST event the custom domain's reading cannot place (no route, or a path that is not the route's):
 # through the execute-api URL the stage still shows the prefix; under a domain it is refused.
-NEEDS_THE_ROUTE = Expect(404, logging.WARNING) if CONFIG.domain else SERVED
+NEEDS_THE_ROUTE = Expect(404, logging.WARNING) if CONFIG.domain and not CDN else SERVED
+NO_HEADERS = Expect(403, logging.WARNING, https=False) if CDN else SERVED_NO_HEADERS
+# CloudFront's door reads the viewer's path from the event's path alone: one outside its base path
+# is refused there.
+OUTSIDE_THE_BASE_PATH = Expect(404, logging.WARNING) if CDN and CONFIG.public_prefix != "/" else SERVED
+RAW_PATH_OFF = OUTSIDE_THE_BASE_PATH if CDN else OFF_DOOR
+ELSEWHERE = Expect(403, logging.WARNING) if CDN else OFF_DOOR  # not from API Gateway
 
 HOSTILE_EVENTS = [
     # requestContext
@@ -145,16 +153,16 @@ HOSTILE_EVENTS = [
     pytest.param(http(requestContext={"http": None}), REFUSED, id="http-requestContext.http-null"),
     pytest.param(http(requestContext=http_context(sourceIp=DROP, protocol=DROP)), SERVED, id="http-no-source-ip"),
     # headers
-    pytest.param(rest(headers=None, multiValueHeaders=None), SERVED_NO_HEADERS, id="rest-headers-null"),
-    pytest.param(rest(headers=DROP, multiValueHeaders=DROP), SERVED_NO_HEADERS, id="rest-no-headers"),
+    pytest.param(rest(headers=None, multiValueHeaders=None), NO_HEADERS, id="rest-headers-null"),
+    pytest.param(rest(headers=DROP, multiValueHeaders=DROP), NO_HEADERS, id="rest-no-headers"),
     pytest.param(rest(multiValueHeaders=None), SERVED, id="rest-multiValueHeaders-null"),
     pytest.param(
         rest(headers=["Accept: */*"], multiValueHeaders=None),
         Expect(400, logging.WARNING, https=False),
         id="rest-headers-a-list",
     ),
-    pytest.param(http(headers=None), SERVED_NO_HEADERS, id="http-headers-null"),
-    pytest.param(http(headers=DROP), SERVED_NO_HEADERS, id="http-no-headers"),
+    pytest.param(http(headers=None), NO_HEADERS, id="http-headers-null"),
+    pytest.param(http(headers=DROP), NO_HEADERS, id="http-no-headers"),
     pytest.param(with_headers(rest(), User_Agent="x" * 100_000), SERVED, id="rest-100KB-header"),
     pytest.param(with_headers(http(), cookie="a=" + "b" * 100_000), SERVED, id="http-100KB-cookie-header"),
     pytest.param(with_headers(rest(), Accept_Encoding="gzip;q=abc, *;q=-1, br"), SERVED, id="rest-odd-accept-encoding"),
@@ -192,7 +200,7 @@ HOSTILE_EVENTS = [
     pytest.param(rest("POST", "/_dash-update-component", "{\udcff}"), REFUSED, id="rest-lone-surrogate-body"),
     pytest.param(rest("POST", "/_dash-update-component", body={"a": 1}), REFUSED, id="rest-body-a-dict"),
     # paths
-    pytest.param(rest(path=None), SERVED, id="rest-path-null"),
+    pytest.param(rest(path=None), OUTSIDE_THE_BASE_PATH, id="rest-path-null"),
     pytest.param(rest("GET", TRAVERSAL), NOT_FOUND, id="rest-%2e%2e-path"),
     pytest.param(http("GET", TRAVERSAL), NOT_FOUND, id="http-%2e%2e-path"),
     pytest.param(rest("GET", "/assets/../../src/handler.py"), NOT_FOUND, id="rest-dot-dot-segments"),
@@ -217,7 +225,7 @@ HOSTILE_EVENTS = [
         OFF_DOOR,
         id="rest-path-off-prefix",
     ),
-    pytest.param(http(routeKey=None, rawPath="/outside/any/prefix"), OFF_DOOR, id="http-path-off-prefix"),
+    pytest.param(http(routeKey=None, rawPath="/outside/any/prefix"), RAW_PATH_OFF, id="http-path-off-prefix"),
     # methods
     pytest.param(rest("HEAD"), SERVED, id="rest-HEAD"),
     pytest.param(http("HEAD", "/assets/favicon.ico"), SERVED, id="http-HEAD-favicon"),
@@ -232,10 +240,10 @@ HOSTILE_EVENTS = [
     pytest.param(rest(version="3.0"), LOGGED_500, id="rest-version-3.0"),
     pytest.param(http(version="3.0"), LOGGED_500, id="http-version-3.0"),
     pytest.param(http("GET", "/_dash-layout", version=DROP), SERVED, id="http-no-version"),
-    pytest.param(alb(), OFF_DOOR, id="alb"),
+    pytest.param(alb(), ELSEWHERE, id="alb"),
     pytest.param(
         alb(multiValueHeaders={"accept": ["text/html"], "x-forwarded-proto": ["https"]}, headers=DROP),
-        OFF_DOOR,
+        ELSEWHERE,
         id="alb-multi-value-headers",
     ),
     pytest.param(http(cookies=["session=1", "a=b; c=d", "=", ""]), SERVED, id="http-cookies-list"),

@@ -8,11 +8,11 @@ Python memory the measured requests left allocated.
 
 from __future__ import annotations
 
-import pytest
+from conftest import handler, public_gateway
 from warm_requests import serve
 
-from serverless_dash import handler
 from tools.apigateway import LocalGateway
+from tools.stack_config import StackConfig
 
 REQUESTS = 50
 WARM_UP = 20  # requests before the measurement: caches filled, every kind of request seen 4 times
@@ -30,19 +30,14 @@ def test_warm_requests_keep_memory_flat(gateway: LocalGateway) -> None:
     assert run["kept_bytes"] < KEPT_LIMIT, f"{run['kept_bytes']} bytes kept over {REQUESTS} requests"
 
 
-def test_the_measurement_sees_a_leak_of_256_bytes_a_request(
-    gateway: LocalGateway, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_measurement_sees_a_leak_of_256_bytes_a_request(config: StackConfig) -> None:
     """The same stream with a handler that keeps 256 bytes of every request fails the limit."""
     kept = []
-    real_handler = handler.lambda_handler
 
     def leaking_handler(event: dict, context: object) -> dict:
         kept.append(bytearray(256))
-        return real_handler(event, context)
+        return handler.lambda_handler(event, context)
 
-    monkeypatch.setattr(gateway, "lambda_handler", leaking_handler)
-
-    run = serve(gateway, REQUESTS, WARM_UP)
+    run = serve(public_gateway(config, leaking_handler), REQUESTS, WARM_UP)
 
     assert run["kept_bytes"] >= KEPT_LIMIT, run

@@ -111,7 +111,11 @@ def _own_prefix_settings(error: InvalidConfig) -> str:
     return " and ".join(shown) or "a URL prefix of its own"
 
 
-_PREFIX_SETTINGS = ("url_base_pathname", "routes_pathname_prefix", "requests_pathname_prefix")
+_PREFIX_SETTINGS = (
+    "url_base_pathname",
+    "routes_pathname_prefix",
+    "requests_pathname_prefix",
+)
 
 
 def _line_of_setting(module_name: str) -> str:
@@ -155,7 +159,9 @@ def _redirects_below_prefix(app: Dash) -> None:
     dash_rules = [
         rule
         for rule in server.url_map.iter_rules()
-        if rule.rule.startswith(prefix) and rule.endpoint == rule.rule and "<" not in rule.rule
+        if rule.rule.startswith(prefix)
+        and rule.endpoint == rule.rule
+        and "<" not in rule.rule
     ]
     doubled = prefix + prefix[1:]
     for rule in dash_rules:
