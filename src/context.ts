@@ -49,6 +49,14 @@ export interface TemplateContext extends Answers {
    * the HTTP API `$default` stage.
    */
   publicPrefix: string;
+  /** API Gateway's own URL's prefix: "/<stage>/", or "/" for the HTTP API `$default` stage (the dev stack's, without --cdn). */
+  stagePrefix: string;
+  /** API Gateway's own URL with its stage, as a CloudFormation !Sub string: the dev stack's door without --cdn. */
+  executeApiDoor: string;
+  /** The distribution's own URL with its base path, as a !Sub string (--cdn). */
+  cdnDoor: string;
+  /** The sign-in client's URL lists (--auth cognito): property name and the path below each door. */
+  signInUrlLists: { property: string; path: string }[];
   /** "3.13" for runtime "python3.13". */
   pythonVersion: string;
   /** ruff's target-version, e.g. "py313". */
@@ -98,6 +106,13 @@ export function templateContext(a: Answers): TemplateContext {
     })),
     publicPrefix:
       a.cdn || a.domain ? (a.basePath ? `/${a.basePath}/` : '/') : a.stage === '$default' ? '/' : `/${a.stage}/`,
+    stagePrefix: a.stage === '$default' ? '/' : `/${a.stage}/`,
+    executeApiDoor: `https://\${DashApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${a.stage === '$default' ? '' : `${a.stage}/`}`,
+    cdnDoor: `https://\${DashDistribution.DomainName}/${below}`,
+    signInUrlLists: [
+      { property: 'CallbackURLs', path: '_auth/callback' },
+      { property: 'LogoutURLs', path: '_auth/signed-out' },
+    ],
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),
     samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),

@@ -18,6 +18,7 @@ export const OPTIONAL_FILES: readonly OptionalFiles[] = [
       'src/serverless_dash/auth.py',
       'tests/test_auth.py',
       'tests/test_auth_template.py',
+      'tests/test_auth_environments.py',
       'tests/local_provider.py',
       'tools/local_sign_in.py',
     ],

@@ -8,6 +8,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { execa, type Options } from 'execa';
+import { StackValues } from './cfn-values.js';
 import { parseCfnTemplate, type CfnTemplate } from './cfn-yaml.js';
 import { launchChromium } from './chromium.js';
 import { driveDropin } from './dropin/drive.js';
@@ -297,13 +298,9 @@ function onlyResource(t: CfnTemplate, type: string): [string, Record<string, unk
 export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): string[] {
   const mismatches: string[] = [];
   // A property may be a !Ref to a parameter: then what lands is the parameter's Default.
-  const resolve = (v: unknown): unknown => {
-    if (v && typeof v === 'object' && 'Ref' in v) {
-      const param = t.Parameters?.[(v as { Ref: string }).Ref];
-      if (param) return param.Default;
-    }
-    return v;
-  };
+  // The template's parameter defaults describe prod as the answers gave it.
+  const prod = new StackValues(t);
+  const resolve = (v: unknown): unknown => prod.resolve(v);
   const compare = (what: string, actual: unknown, expected: unknown) => {
     const got = resolve(actual);
     if (!isDeepStrictEqual(got, expected)) {
@@ -346,30 +343,37 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
     }
   }
 
-  const domain = resolve(api.Domain) as Record<string, unknown> | undefined;
   const distributions = Object.values(t.Resources).filter((r) => r.Type === 'AWS::CloudFront::Distribution');
   if (!want.cdn) compare('AWS::CloudFront::Distribution count', distributions.length, 0);
-  if (want.cdn) {
-    mismatchesOfDistribution(t, want, distributions, compare, mismatches);
-    // The distribution has the domain; the API has none of its own.
-    compare(`${apiType}.Domain`, domain, undefined);
-  } else if (want.domain === '') {
-    compare(`${apiType}.Domain`, domain, undefined);
-  } else if (!domain) {
-    mismatches.push(`${apiType}.Domain: expected ${want.domain}, template.yaml has none`);
+  // The API's own custom domain: plain resources on the DomainName parameter (prod's; dev has none).
+  const domainType = want.api === 'rest' ? 'AWS::ApiGateway::DomainName' : 'AWS::ApiGatewayV2::DomainName';
+  const domains = Object.entries(t.Resources).filter(([, r]) => r.Type === domainType);
+  compare(`${apiType}.Domain (SAM's, which takes no condition)`, api.Domain, undefined);
+  if (want.cdn) mismatchesOfDistribution(t, want, distributions, compare, mismatches);
+  if (want.cdn || want.domain === '') {
+    compare(`${domainType} count`, domains.length, 0);
+  } else if (domains.length !== 1) {
+    mismatches.push(`${domainType}: expected 1 for ${want.domain}, template.yaml has ${domains.length}`);
   } else {
-    compare('Domain.DomainName', domain.DomainName, want.domain);
-    compare('Domain.CertificateArn', domain.CertificateArn, want.certificateArn);
-    const basePath = resolve(domain.BasePath);
-    const segments = Array.isArray(basePath) ? basePath.map((p) => String(p).replace(/^\//, '')) : basePath;
-    // The root mapping may be written as no BasePath or as ["/"].
-    compare('Domain.BasePath', isDeepStrictEqual(segments, ['']) ? undefined : segments, want.basePath ? [want.basePath] : undefined);
-    const route53 = resolve(domain.Route53) as Record<string, unknown> | undefined;
-    compare('Domain.Route53.HostedZoneId', route53?.HostedZoneId, want.hostedZoneId || undefined);
+    const [domainId] = domains[0];
+    const props = resolve(domains[0][1].Properties) as Record<string, any>;
+    compare('Parameters.DomainName.Default', t.Parameters?.DomainName?.Default, want.domain);
+    compare(`${domainId}.DomainName (prod)`, props.DomainName, want.domain);
+    compare(`${domainId} exists in prod`, prod.exists(domainId), true);
+    compare(`${domainId} exists in dev (DomainName="")`, new StackValues(t, { DomainName: '' }).exists(domainId), false);
+    const certificate = want.api === 'rest' ? props.RegionalCertificateArn : props.DomainNameConfigurations?.[0]?.CertificateArn;
+    compare(`${domainId} certificate`, certificate, want.certificateArn);
+    const mappingType = want.api === 'rest' ? 'AWS::ApiGateway::BasePathMapping' : 'AWS::ApiGatewayV2::ApiMapping';
+    const mappings = Object.values(t.Resources).filter((r) => r.Type === mappingType).map((r) => resolve(r.Properties) as Record<string, unknown>);
+    compare(`${mappingType} count`, mappings.length, 1);
+    const key = want.api === 'rest' ? mappings[0]?.BasePath : mappings[0]?.ApiMappingKey;
+    compare(`${mappingType} base path`, key, want.basePath || undefined);
+    const records = Object.values(t.Resources).filter((r) => r.Type === 'AWS::Route53::RecordSetGroup');
+    compare('Route53 RecordSetGroup.HostedZoneId', resolve(records[0]?.Properties?.HostedZoneId), want.hostedZoneId || undefined);
   }
   // The function is told its custom domain and base path (src/serverless_dash/doors.py), and nothing
   // when there is none: a stale variable would give the wrong prefix to requests through that domain.
-  const variables = ((fn.Environment as Record<string, unknown> | undefined)?.Variables ?? {}) as Record<string, unknown>;
+  const variables = (resolve((fn.Environment as Record<string, unknown> | undefined)?.Variables) ?? {}) as Record<string, unknown>;
   const apiDomain = want.cdn ? '' : want.domain; // behind CloudFront the API has no domain of its own
   compare('Function DASH_CUSTOM_DOMAIN', variables.DASH_CUSTOM_DOMAIN, apiDomain || undefined);
   compare('Function DASH_BASE_PATH', variables.DASH_BASE_PATH, apiDomain ? want.basePath : undefined);
@@ -400,10 +404,13 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
 export function publicDoorMismatches(t: CfnTemplate, want: ExpectedAnswers): string[] {
   const [, fnProps] = onlyResource(t, 'AWS::Serverless::Function');
   const fn = { ...t.Globals?.Function, ...fnProps };
-  const variables = ((fn.Environment as Record<string, unknown> | undefined)?.Variables ?? {}) as Record<string, unknown>;
+  // prod, as the answers gave it (the template's parameter defaults); the dev stack is checked by the
+  // project's own tests/test_environments.py.
+  const prod = new StackValues(t);
+  const variables = (prod.resolve((fn.Environment as Record<string, unknown> | undefined)?.Variables) ?? {}) as Record<string, unknown>;
   const [apiType, globalsKey] = want.api === 'rest' ? ['AWS::Serverless::Api', 'Api'] : ['AWS::Serverless::HttpApi', 'HttpApi'];
   const [, apiProps] = onlyResource(t, apiType);
-  const api = { ...t.Globals?.[globalsKey], ...apiProps };
+  const api = prod.resolve({ ...t.Globals?.[globalsKey], ...apiProps }) as Record<string, unknown>;
   const closed = Boolean(want.domain) && !want.cdn; // behind CloudFront, the origin lock closes it
   const found: [string, unknown, unknown][] = [
     ['Function DASH_APP', variables.DASH_APP, 'app:app'],
@@ -485,7 +492,8 @@ function mismatchesOfDistribution(
     mismatches.push(`AWS::CloudFront::Distribution: expected 1 (--cdn), template.yaml has ${distributions.length}`);
     return;
   }
-  const config = (distributions[0].Properties?.DistributionConfig ?? {}) as Record<string, any>;
+  // prod's distribution (the template's parameter defaults): the dev stack's has no alias.
+  const config = (new StackValues(t).resolve(distributions[0].Properties?.DistributionConfig) ?? {}) as Record<string, any>;
   compare('Distribution.Aliases', config.Aliases, want.domain ? [want.domain] : undefined);
   compare('Distribution.ViewerCertificate.AcmCertificateArn', config.ViewerCertificate?.AcmCertificateArn, want.certificateArn || undefined);
   const headers = Object.fromEntries(

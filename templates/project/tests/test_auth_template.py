@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 
 from tools.stack_config import StackConfig, load_template
+from tools.stack_values import Stack
 from tools.template_graph import transformed
 
 RESOURCES = load_template()["Resources"]
@@ -49,7 +50,8 @@ if HAS_COGNITO:
         assert "openid" in client["AllowedOAuthScopes"]
 
     def test_the_app_client_knows_the_public_door(config: StackConfig) -> None:
-        client = RESOURCES["DashUserPoolClient"]["Properties"]
+        # The stack as its parameters' defaults make it: prod (tests/test_auth_environments.py: dev).
+        client = Stack(load_template()).resolve(RESOURCES["DashUserPoolClient"]["Properties"])
         callbacks = [_sub(u) for u in client["CallbackURLs"]]
         sign_outs = [_sub(u) for u in client["LogoutURLs"]]
         prefix = config.public_prefix
@@ -70,7 +72,7 @@ if HAS_COGNITO:
         others = [door for door in listed if door not in public]
         api = RESOURCES["DashApi"]["Properties"]
         assert all(".execute-api." in door for door in others), others
-        assert not others or api.get("DisableExecuteApiEndpoint") is True
+        assert not others or Stack(load_template()).resolve(api.get("DisableExecuteApiEndpoint")) is True
 
     def test_the_function_gets_the_client_id_from_the_stage() -> None:
         api = transformed(load_template())["Resources"]

@@ -3,25 +3,19 @@ JSON log format writes a record's own attributes as JSON fields; `aws_request_id
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from conftest import greet_callback, handler, public_gateway
 from page_load import post_json
 
 from serverless_dash import logs
-from tools.apigateway import LocalGateway
-from tools.stack_config import StackConfig, load_template
+from tools.stack_config import StackConfig
 
 LAMBDA_ID = "6f1c1f0e-0d0b-4b2a-9c55-3d1e5b7a9c01"
-
-
-def lambda_handler() -> Any:
-    module, function = load_template()["Resources"]["DashFunction"]["Properties"]["Handler"].rsplit(".", 1)
-    return getattr(importlib.import_module(module), function)
 
 
 def fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -33,16 +27,15 @@ def fields(record: logging.LogRecord) -> dict[str, Any]:
 
 def test_a_failed_requests_log_lines_carry_both_ids(config: StackConfig, caplog: pytest.LogCaptureFixture) -> None:
     seen: list[dict[str, Any]] = []
-    handler = lambda_handler()
 
     def invoke(event: dict[str, Any], _context: Any) -> dict[str, Any]:
         seen.append(event)
-        return handler(event, SimpleNamespace(aws_request_id=LAMBDA_ID))
+        return handler.lambda_handler(event, SimpleNamespace(aws_request_id=LAMBDA_ID))
 
-    gateway = LocalGateway(config, invoke)
-    broken = {"output": "age.children", "outputs": {"id": "age", "property": "children"}, "inputs": "not a list"}
+    door = public_gateway(config, invoke)
+    broken = {**greet_callback(), "inputs": "not a list"}
     with caplog.at_level(logging.INFO):
-        response = post_json(gateway, gateway.prefix + "_dash-update-component", broken)
+        response = post_json(door, door.prefix + "_dash-update-component", broken)
 
     assert response.status == 500
     api_id = seen[-1]["requestContext"]["requestId"]

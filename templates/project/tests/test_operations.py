@@ -8,9 +8,9 @@ import re
 from typing import Any
 
 import pytest
-from stack_values import Stack
 
 from tools.stack_config import load_template
+from tools.stack_values import Stack
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 import yaml
-from stack_values import Stack
 
 from tools.stack_config import PROJECT_DIR, load_template
+from tools.stack_values import Stack
 from tools.template_graph import transformed_template
 
 WORKFLOWS = PROJECT_DIR / ".github" / "workflows"

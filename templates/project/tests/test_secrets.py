@@ -12,10 +12,10 @@ from typing import Any
 
 import boto3
 import pytest
-from stack_values import Stack
 
 from serverless_dash import secrets
 from tools.stack_config import load_template
+from tools.stack_values import Stack
 
 REGION = "us-east-1"
 

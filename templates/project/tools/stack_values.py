@@ -1,7 +1,7 @@
-"""A template's values for given parameters: the CloudFormation functions the pipeline and the
-operations tests need (Ref, Fn::If, Fn::Sub, Fn::Join, Fn::GetAtt and the condition functions),
-evaluated the way CloudFormation does, without AWS. What cannot be known before a deploy (a
-resource's id or attribute) stays as a ${Name} placeholder."""
+"""A template's values for given parameters (the defaults: prod as the project was created): the
+CloudFormation functions template.yaml and pipeline/bootstrap.yaml use (Ref, Fn::If, Fn::Sub,
+Fn::Join, Fn::GetAtt and the condition functions), evaluated the way CloudFormation does, without
+AWS. What cannot be known before a deploy (a resource's id or attribute) stays a ${Name} placeholder."""
 
 from __future__ import annotations
 
@@ -22,8 +22,12 @@ _SUB = re.compile(r"\$\{([^}!][^}]*)\}")
 class Stack:
     """template (as tools.stack_config.load_template reads it) with parameters: the defaults, then `given`."""
 
-    def __init__(self, template: dict[str, Any], given: dict[str, str] | None = None, **pseudo: str) -> None:
+    def __init__(
+        self, template: dict[str, Any], given: dict[str, str] | None = None, *, placeholders: bool = True, **pseudo: str
+    ) -> None:
+        """placeholders=False keeps what names a resource (Ref, Fn::GetAtt, Fn::Sub) as it is written."""
         self.template = template
+        self.placeholders = placeholders
         self.names = {**PSEUDO, **{f"AWS::{k}": v for k, v in pseudo.items()}}
         for name, spec in (template.get("Parameters") or {}).items():
             if "Default" in spec:
@@ -49,20 +53,24 @@ class Stack:
             if key == "Ref":
                 if value == "AWS::NoValue":
                     return NO_VALUE
-                return self.names.get(value, f"${{{value}}}")
+                if value in self.names:
+                    return self.names[value]
+                return f"${{{value}}}" if self.placeholders else node
             if key == "Fn::If":
                 name, when_true, when_false = value
                 return self.resolve(when_true if self.conditions[name] else when_false)
             if key == "Fn::Sub":
                 text, extra = (value, {}) if isinstance(value, str) else value
                 names = {**self.names, **{k: self.resolve(v) for k, v in extra.items()}}
+                if not self.placeholders and any(m.group(1) not in names for m in _SUB.finditer(text)):
+                    return node
                 return _SUB.sub(lambda m: str(names.get(m.group(1), m.group(0))), text)
             if key == "Fn::Join":
                 separator, parts = value
                 return separator.join(str(p) for p in self.resolve(parts))
             if key == "Fn::GetAtt":
                 target = value if isinstance(value, str) else ".".join(value)
-                return f"${{{target}}}"
+                return f"${{{target}}}" if self.placeholders else node
         return {k: v for k, v in ((k, self.resolve(v)) for k, v in node.items()) if v is not NO_VALUE}
 
     def _condition(self, body: Any) -> bool:
