@@ -55,6 +55,8 @@ export interface TemplateContext extends Answers {
   executeApiDoor: string;
   /** The distribution's own URL with its base path, as a !Sub string (--cdn). */
   cdnDoor: string;
+  /** The stack's own URL without a custom domain (the dev stack's door): cdnDoor with --cdn, else executeApiDoor. */
+  ownDoor: string;
   /** The sign-in client's URL lists (--auth cognito): property name and the path below each door. */
   signInUrlLists: { property: string; path: string }[];
   /** "3.13" for runtime "python3.13". */
@@ -68,24 +70,24 @@ export interface TemplateContext extends Answers {
   /** --auth ip: a resource policy on the REST API lets only `allowIp` in. */
   hasIpAllowList: boolean;
   /**
-   * With sign-in: each door's URL up to and including its prefix, as a CloudFormation !Sub string
-   * (`${DashApi}` is the API id): the app client's callback and sign-out URLs are built from these.
+   * With sign-in: the public door's URL up to and including its prefix, as a CloudFormation !Sub
+   * string (`${DashApi}` is the API id): the app client's callback and sign-out URLs are built from it.
    */
   signInDoors: string[];
-  /** The door people are sent to first: the custom domain if there is one, else the execute-api URL. */
+  /** The public door's URL: the custom domain, else CloudFront's, else the execute-api URL. */
   mainDoor: string;
 }
 
 export function templateContext(a: Answers): TemplateContext {
   const pythonVersion = a.runtime.replace(/^python/, '');
-  const below = a.basePath ? `${a.basePath}/` : '';
-  // Behind CloudFront its URLs are the only doors (the API's own answers 403).
-  const doors = [
-    a.cdn
-      ? `https://\${DashDistribution.DomainName}/${below}`
-      : `https://\${DashApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${a.stage === '$default' ? '' : `${a.stage}/`}`,
-    ...(a.domain ? [`https://${a.domain}/${below}`] : []),
-  ];
+  const publicPrefix =
+    a.cdn || a.domain ? (a.basePath ? `/${a.basePath}/` : '/') : a.stage === '$default' ? '/' : `/${a.stage}/`;
+  // The one public door (DESIGN.md section 7): sign-in's callback and sign-out URLs are its own.
+  const door = a.domain
+    ? `https://${a.domain}${publicPrefix}`
+    : a.cdn
+      ? `https://\${DashDistribution.DomainName}${publicPrefix}`
+      : `https://\${DashApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}${publicPrefix}`;
   return {
     ...a,
     isRest: a.api === 'rest',
@@ -104,11 +106,13 @@ export function templateContext(a: Answers): TemplateContext {
       upper: name.toUpperCase(),
       stackName: `${a.projectName}-${name}`,
     })),
-    publicPrefix:
-      a.cdn || a.domain ? (a.basePath ? `/${a.basePath}/` : '/') : a.stage === '$default' ? '/' : `/${a.stage}/`,
+    publicPrefix,
     stagePrefix: a.stage === '$default' ? '/' : `/${a.stage}/`,
     executeApiDoor: `https://\${DashApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${a.stage === '$default' ? '' : `${a.stage}/`}`,
-    cdnDoor: `https://\${DashDistribution.DomainName}/${below}`,
+    cdnDoor: `https://\${DashDistribution.DomainName}${a.basePath ? `/${a.basePath}/` : '/'}`,
+    ownDoor: a.cdn
+      ? `https://\${DashDistribution.DomainName}${a.basePath ? `/${a.basePath}/` : '/'}`
+      : `https://\${DashApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${a.stage === '$default' ? '' : `${a.stage}/`}`,
     signInUrlLists: [
       { property: 'CallbackURLs', path: '_auth/callback' },
       { property: 'LogoutURLs', path: '_auth/signed-out' },
@@ -118,7 +122,7 @@ export function templateContext(a: Answers): TemplateContext {
     samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),
     hasCognito: a.auth === 'cognito',
     hasIpAllowList: a.auth === 'ip',
-    signInDoors: doors,
-    mainDoor: doors[doors.length - 1],
+    signInDoors: [door],
+    mainDoor: door,
   };
 }

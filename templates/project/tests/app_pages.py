@@ -13,6 +13,7 @@ import gzip
 import itertools
 import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,8 @@ from tools.stack_config import StackConfig
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # What Secrets Manager generates for the stack with --cdn, as a test stand-in.
 ORIGIN_SECRET = "AppTestOriginSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"  # noqa: S105 - a test value
+# Longer than any request may take (API Gateway gives up after 29 s), short of a hung test run.
+ANSWER_TIMEOUT_S = 60
 PAGES_CONTENT = "_pages_content"
 ROUTER_OUTPUT = f"{PAGES_CONTENT}.children"
 WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
@@ -71,9 +74,14 @@ class AppContainer:
         try:
             self._process.stdin.write(json.dumps(request) + "\n")
             self._process.stdin.flush()
-            line = self._process.stdout.readline()
+            # One answer line per request, so nothing waits in the reader's buffer: select sees it.
+            answered, _, _ = select.select([self._process.stdout], [], [], ANSWER_TIMEOUT_S)
+            line = self._process.stdout.readline() if answered else None
         except OSError:
             line = ""
+        if line is None:
+            self._process.kill()
+            raise AppError(f"the app gave no answer within {ANSWER_TIMEOUT_S} s (Lambda times out):\n{self.logs()}")
         if not line:
             raise AppError(f"the app's process ended (exit {self._process.poll()}):\n{self.logs()}")
         answer = json.loads(line)

@@ -3,9 +3,7 @@ http://localhost callback URLs (make dev, make serve against a real pool) exist 
 
 from __future__ import annotations
 
-from test_environments import has_custom_domain, stack, template
-
-from tools.stack_config import stack_config
+from test_environments import stack, template
 
 
 def sign_in_urls(environment: str) -> dict[str, list[str]]:
@@ -20,7 +18,7 @@ def test_localhost_signs_in_to_dev_only() -> None:
         assert any(u.startswith("http://localhost:") for u in urls)
     for urls in prod.values():
         assert all(u.startswith("https://") for u in urls)
-        assert len(urls) == (2 if stack_config().cdn and has_custom_domain() else 1), "prod lists its public URL only"
+        assert len(urls) == 1, "prod lists its one public door only"
 
 
 def test_each_client_lists_its_stacks_public_url() -> None:

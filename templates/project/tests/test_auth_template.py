@@ -55,10 +55,9 @@ if HAS_COGNITO:
         callbacks = [_sub(u) for u in client["CallbackURLs"]]
         sign_outs = [_sub(u) for u in client["LogoutURLs"]]
         prefix = config.public_prefix
-        if config.door == "cloudfront":  # its default host name and its custom domain, if any
-            public = [
-                f"https://${{DashDistribution.DomainName}}{prefix}",
-                *(f"https://{a}{prefix}" for a in config.cdn.aliases),
+        if config.door == "cloudfront":  # its custom domain if it has one, else its default host name
+            public = [f"https://{a}{prefix}" for a in config.cdn.aliases] or [
+                f"https://${{DashDistribution.DomainName}}{prefix}"
             ]
         elif config.door == "custom-domain":
             public = [f"https://{config.domain}{prefix}"]

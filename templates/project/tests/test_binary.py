@@ -29,15 +29,6 @@ def test_favicon_arrives_byte_for_byte(gateway: LocalGateway) -> None:
     assert response.body == (ASSETS_DIR / "favicon.ico").read_bytes()
 
 
-def test_favicon_is_a_real_multi_size_icon() -> None:
-    icon = (ASSETS_DIR / "favicon.ico").read_bytes()
-    reserved, kind, count = int.from_bytes(icon[0:2], "little"), int.from_bytes(icon[2:4], "little"), icon[4]
-    sizes = {icon[6 + 16 * i] or 256 for i in range(count)}  # ICONDIRENTRY width, 0 means 256
-
-    assert (reserved, kind) == (0, 1)
-    assert {16, 32, 48} <= sizes
-
-
 @pytest.mark.parametrize("media_type", SAMPLES)
 def test_binary_types_are_base64_encoded_and_arrive_as_bytes(gateway: LocalGateway, media_type) -> None:
     """An app's own Flask route (conftest adds them to the fixture app) answering each type."""

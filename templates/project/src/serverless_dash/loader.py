@@ -51,20 +51,14 @@ def public_prefix() -> str:
         return "/"
     prefix = os.environ.get(PREFIX_VARIABLE) or "/"
     if not PREFIX.match(prefix):
-        raise AppConfigurationError(
-            f"{PREFIX_VARIABLE}={prefix!r} is not a URL prefix like /Prod/ or /"
-        )
+        raise AppConfigurationError(f"{PREFIX_VARIABLE}={prefix!r} is not a URL prefix like /Prod/ or /")
     return prefix
 
 
 def optional(name: str) -> Any | None:
     """A platform module the project was generated with (sign-in, CloudFront, background jobs), or None."""
     qualified = f"{__package__}.{name}"
-    return (
-        importlib.import_module(qualified)
-        if importlib.util.find_spec(qualified)
-        else None
-    )
+    return importlib.import_module(qualified) if importlib.util.find_spec(qualified) else None
 
 
 def load(*, debug: bool = False) -> Dash:
@@ -86,9 +80,7 @@ def load(*, debug: bool = False) -> Dash:
         ) from error
     app = getattr(module, attribute or "app", None)
     if not isinstance(app, Dash):
-        raise AppConfigurationError(
-            f"{APP_VARIABLE}={spec!r}: {module_name}.{attribute or 'app'} is not a Dash app"
-        )
+        raise AppConfigurationError(f"{APP_VARIABLE}={spec!r}: {module_name}.{attribute or 'app'} is not a Dash app")
     check_prefix(app, prefix, module_name)
     prepare(app, debug=debug)
     return app
@@ -102,10 +94,7 @@ def _own_prefix_settings(error: InvalidConfig) -> str:
     while traceback is not None:
         frame = traceback.tb_frame
         if frame.f_code.co_name == "pathname_configs":
-            own = {
-                name: frame.f_locals.get(name)
-                for name in ("url_base_pathname", "routes_pathname_prefix")
-            }
+            own = {name: frame.f_locals.get(name) for name in ("url_base_pathname", "routes_pathname_prefix")}
         traceback = traceback.tb_next
     shown = [f"{name}={value!r}" for name, value in own.items() if value is not None]
     return " and ".join(shown) or "a URL prefix of its own"
@@ -159,9 +148,7 @@ def _redirects_below_prefix(app: Dash) -> None:
     dash_rules = [
         rule
         for rule in server.url_map.iter_rules()
-        if rule.rule.startswith(prefix)
-        and rule.endpoint == rule.rule
-        and "<" not in rule.rule
+        if rule.rule.startswith(prefix) and rule.endpoint == rule.rule and "<" not in rule.rule
     ]
     doubled = prefix + prefix[1:]
     for rule in dash_rules:
@@ -190,9 +177,7 @@ def prepare(app: Dash, *, debug: bool = False) -> None:
         app.config.suppress_callback_exceptions = True
     if not app.config.compress:
         # plotly.min.js is 4.8 MB: uncompressed, it does not fit Lambda's 6 MB response as base64.
-        logger.info(
-            "compressing responses: Lambda's 6 MB limit needs it (the app was built with compress=False)"
-        )
+        logger.info("compressing responses: Lambda's 6 MB limit needs it (the app was built with compress=False)")
         app.backend.enable_compression()
 
     @server.errorhandler(DependencyException)

@@ -28,9 +28,7 @@ MAX_AGE_VARIABLE = "DASH_SECRET_MAX_AGE"
 DEFAULT_MAX_AGE = 900.0
 
 _lock = threading.Lock()
-_cache: dict[
-    tuple[str, str], tuple[float, str]
-] = {}  # (store, name) -> (read at, value)
+_cache: dict[tuple[str, str], tuple[float, str]] = {}  # (store, name) -> (read at, value)
 _clients: dict[str, Any] = {}
 
 
@@ -47,13 +45,9 @@ def app_secret(*, refresh: bool = False) -> str:
             f"no secret is named: deploy with the SecretName parameter set ({NAME_VARIABLE} is empty)"
         )
     if store not in ("ssm", "secretsmanager"):
-        raise ValueError(
-            f"{STORE_VARIABLE} must be ssm or secretsmanager, not {store!r}"
-        )
+        raise ValueError(f"{STORE_VARIABLE} must be ssm or secretsmanager, not {store!r}")
     if store == "ssm" and not name.startswith("/"):
-        raise ValueError(
-            f"an SSM parameter name must start with / (the role may read exactly that ARN): {name!r}"
-        )
+        raise ValueError(f"an SSM parameter name must start with / (the role may read exactly that ARN): {name!r}")
     max_age = float(os.environ.get(MAX_AGE_VARIABLE) or DEFAULT_MAX_AGE)
     key = (store, name)
     with _lock:
@@ -82,11 +76,7 @@ def _client(service: str) -> Any:
 
 def _read(store: str, name: str) -> str:
     if store == "ssm":
-        return str(
-            _client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"][
-                "Value"
-            ]
-        )
+        return str(_client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
     answer = _client("secretsmanager").get_secret_value(SecretId=name)
     if "SecretString" not in answer:
         raise ValueError(f"secret {name!r} holds binary data; store it as a string")
