@@ -5,7 +5,9 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isIncluded } from '../../src/files.js';
 import { isLeftover, outputPath } from '../../src/render.js';
+import { context } from '../unit/answers.js';
 import { cleanEnv, REPO_ROOT, tempDir } from './run.js';
 
 let scratch: string;
@@ -81,7 +83,13 @@ describe('npm pack', () => {
     });
     expect(r.exitCode, r.stderr).toBe(0);
     const project = path.join(work, 'packed-dash');
-    const expected = (await templateFiles()).map((f) => outputPath(path.relative('templates/project', f))).sort();
+    // Every template file these answers turn on (src/files.ts: no sign-in or CloudFront files here).
+    const answers = context({ projectName: 'packed-dash', api: 'http', memory: 2048, timeout: 30 });
+    const expected = (await templateFiles())
+      .map((f) => path.relative('templates/project', f))
+      .filter((rel) => isIncluded(rel, answers))
+      .map(outputPath)
+      .sort();
     const written = (await fs.readdir(project, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile())
       .map((e) => path.relative(project, path.join(e.parentPath, e.name)))
