@@ -39,12 +39,26 @@ export interface TemplateContext extends Answers {
   cdnCachedPaths: string[];
   /** false only for the HTTP API `$default` stage, whose URL has no stage segment. */
   hasStagePrefix: boolean;
+  /** The duration alarm's threshold: 80 % of the timeout, in milliseconds. */
+  durationAlarmMs: number;
+  /** The deploy environments, each its own stack (samconfig.toml, pipeline/bootstrap.yaml, deploy.yml). */
+  deployEnvironments: { name: string; title: string; upper: string; stackName: string }[];
   /**
    * The one URL prefix people open the dashboard at (DESIGN.md section 7): CloudFront's base path or
    * "/" with --cdn; else the domain's base path or "/" with --domain; else "/<stage>/", or "/" for
    * the HTTP API `$default` stage.
    */
   publicPrefix: string;
+  /** API Gateway's own URL's prefix: "/<stage>/", or "/" for the HTTP API `$default` stage (the dev stack's, without --cdn). */
+  stagePrefix: string;
+  /** API Gateway's own URL with its stage, as a CloudFormation !Sub string: the dev stack's door without --cdn. */
+  executeApiDoor: string;
+  /** The distribution's own URL with its base path, as a !Sub string (--cdn). */
+  cdnDoor: string;
+  /** The stack's own URL without a custom domain (the dev stack's door): cdnDoor with --cdn, else executeApiDoor. */
+  ownDoor: string;
+  /** The sign-in client's URL lists (--auth cognito): property name and the path below each door. */
+  signInUrlLists: { property: string; path: string }[];
   /** "3.13" for runtime "python3.13". */
   pythonVersion: string;
   /** ruff's target-version, e.g. "py313". */
@@ -85,7 +99,24 @@ export function templateContext(a: Answers): TemplateContext {
     cdnPrefix: a.basePath ? `/${a.basePath}/` : '/',
     cdnCachedPaths: ['_dash-component-suites/*', 'assets/*'].map((p) => (a.basePath ? `${a.basePath}/${p}` : p)),
     hasStagePrefix: a.stage !== '$default',
+    durationAlarmMs: a.timeout * 800,
+    deployEnvironments: ['dev', 'prod'].map((name) => ({
+      name,
+      title: name[0].toUpperCase() + name.slice(1),
+      upper: name.toUpperCase(),
+      stackName: `${a.projectName}-${name}`,
+    })),
     publicPrefix,
+    stagePrefix: a.stage === '$default' ? '/' : `/${a.stage}/`,
+    executeApiDoor: `https://\${DashApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${a.stage === '$default' ? '' : `${a.stage}/`}`,
+    cdnDoor: `https://\${DashDistribution.DomainName}${a.basePath ? `/${a.basePath}/` : '/'}`,
+    ownDoor: a.cdn
+      ? `https://\${DashDistribution.DomainName}${a.basePath ? `/${a.basePath}/` : '/'}`
+      : `https://\${DashApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${a.stage === '$default' ? '' : `${a.stage}/`}`,
+    signInUrlLists: [
+      { property: 'CallbackURLs', path: '_auth/callback' },
+      { property: 'LogoutURLs', path: '_auth/signed-out' },
+    ],
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),
     samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),

@@ -19,6 +19,12 @@ function shellQuote(s: string): string {
   return /^[\w./@%+:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Where the dev stack answers: its own execute-api URL (or distribution), never the custom domain, which is prod's. */
+export function devUrl(a: Answers): string {
+  if (a.cdn) return `https://<id>.cloudfront.net/${a.basePath ? `${a.basePath}/` : ''}`;
+  return `https://<api-id>.execute-api.<region>.amazonaws.com/${a.stage === '$default' ? '' : `${a.stage}/`}`;
+}
+
 export function nextSteps(a: Answers, target: string, installed: boolean, cwd = process.cwd()): string {
   const rel = path.relative(cwd, target);
   const steps: [string, string][] = [];
@@ -26,12 +32,14 @@ export function nextSteps(a: Answers, target: string, installed: boolean, cwd = 
   if (!installed) steps.push(['make install', 'create .venv with the dependencies']);
   steps.push(['make dev', 'run the dashboard locally, no AWS account needed']);
   steps.push(['make test', 'run the tests']);
-  // Build first: `sam deploy` alone would upload src/ without its dependencies.
-  steps.push(['make build', 'sam build: the Lambda package with its dependencies']);
-  steps.push(['sam deploy --guided', 'first deploy (AWS credentials needed); later: make deploy']);
+  // make deploy builds first: `sam deploy` alone would upload src/ without its dependencies.
+  steps.push(['make deploy', 'build, then deploy the dev stack (AWS credentials needed)']);
+  steps.push(['make deploy ENV=prod', 'the same to the prod stack']);
+  steps.push(['make bootstrap-ci REPO=<owner>/<repo>', 'once: GitHub Actions deploys every push to main (README, "Deploy from GitHub")']);
   const width = Math.max(...steps.map(([cmd]) => cmd.length));
   const lines = [bold('Next steps:'), ...steps.map(([cmd, why]) => `  ${cyan(cmd.padEnd(width))}  ${why ? dim(why) : ''}`.trimEnd())];
-  lines.push('', bold('After deploying, the dashboard is at:'), ...dashboardUrls(a).map((u) => `  ${u}`));
+  const [first, ...rest] = dashboardUrls(a);
+  lines.push('', bold('After deploying, the dashboard is at:'), `  dev:  ${devUrl(a)}`, `  prod: ${first}`, ...rest.map((u) => `        ${u}`));
   if (a.domain && !a.hostedZoneId && a.cdn) {
     lines.push(dim(`  (point a DNS record (CNAME) for ${a.domain} at the distribution: the host of the CloudFrontUrl output)`));
   } else if (a.domain && !a.hostedZoneId) {

@@ -58,8 +58,9 @@ describe('generating without a TTY', () => {
     expect(valuesOf(doc, 'Architectures')).toContainEqual(['x86_64']);
     expect(valuesOf(doc, 'StageName')).toContain('dev');
     expect(valuesOf(doc, 'BinaryMediaTypes')).toEqual([]); // HTTP API: none
-    expect(r.stdout).toMatch(/cd my-dash[\s\S]*make install[\s\S]*make dev[\s\S]*make test[\s\S]*make build[\s\S]*sam deploy --guided/);
-    expect(r.stdout).toContain('https://<api-id>.execute-api.<region>.amazonaws.com/dev/');
+    expect(r.stdout).toMatch(/cd my-dash[\s\S]*make install[\s\S]*make dev[\s\S]*make test[\s\S]*make deploy [\s\S]*make deploy ENV=prod[\s\S]*make bootstrap-ci REPO=/);
+    expect(r.stdout).toContain('dev:  https://<api-id>.execute-api.<region>.amazonaws.com/dev/');
+    expect(r.stdout).toContain('prod: https://<api-id>.execute-api.<region>.amazonaws.com/dev/');
   });
 
   it('--yes takes the DESIGN.md defaults', async () => {
@@ -94,9 +95,14 @@ describe('generating without a TTY', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const text = await fs.readFile(path.join(cwd, 'dom', 'template.yaml'), 'utf8');
     for (const v of ['dash.example.com', ARN, 'Z0ABC', 'reports']) expect(text).toContain(v);
-    expect(r.stdout).toContain('https://dash.example.com/reports/');
-    // One public door: the execute-api URL is closed under a custom domain.
-    expect(r.stdout).not.toContain('execute-api');
+    // One public door per stack: prod's is the custom domain (its execute-api URL is closed); the dev
+    // stack has no domain (it belongs to prod) and is served at its own execute-api URL.
+    const prod = r.stdout.split('\n').find((l) => l.includes('prod:')) ?? '';
+    const dev = r.stdout.split('\n').find((l) => l.includes('dev:')) ?? '';
+    expect(prod).toContain('https://dash.example.com/reports/');
+    expect(prod).not.toContain('execute-api');
+    expect(dev).toContain('https://<api-id>.execute-api.<region>.amazonaws.com/Prod/');
+    expect(dev).not.toContain('dash.example.com');
   });
 
   it('accepts a path: the last segment is the name; missing parents are created', async () => {

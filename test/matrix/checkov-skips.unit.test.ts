@@ -9,15 +9,23 @@ import { unexplainedCheckovSkips } from './harness.js';
 import { REPO_ROOT } from './settings.js';
 import { VARIANTS, expectedAnswers } from './variants.js';
 
-const source = readFileSync(path.join(REPO_ROOT, 'templates/project/template.yaml.hbs'), 'utf8');
+const read = (file: string) => readFileSync(path.join(REPO_ROOT, 'templates/project', file), 'utf8');
+const source = read('template.yaml.hbs');
+const bootstrapSource = read('pipeline/bootstrap.yaml.hbs');
 const render = createRenderer();
-const renderVariant = (id: string) =>
-  render(source, templateContext({ projectName: 'matrix-check', ...expectedAnswers(VARIANTS.find((v) => v.id === id)!) }), 'template.yaml.hbs');
+const contextOf = (id: string) => templateContext({ projectName: 'matrix-check', ...expectedAnswers(VARIANTS.find((v) => v.id === id)!) });
+const renderVariant = (id: string) => render(source, contextOf(id), 'template.yaml.hbs');
 
 describe('checkov skips must give reasons', () => {
   test.each(VARIANTS.map((v) => v.id))('%s: every skip in the rendered template has a comment', (id) => {
     expect(renderVariant(id)).toContain('checkov:');
     expect(unexplainedCheckovSkips(renderVariant(id))).toEqual([]);
+  });
+
+  test.each(VARIANTS.map((v) => v.id))('%s: every skip in the rendered pipeline/bootstrap.yaml has a comment', (id) => {
+    const bootstrap = render(bootstrapSource, contextOf(id), 'pipeline/bootstrap.yaml.hbs');
+    expect(bootstrap).toContain('checkov:');
+    expect(unexplainedCheckovSkips(bootstrap)).toEqual([]);
   });
 
   test('reports a Metadata skip whose comment was removed or left empty', () => {

@@ -8,7 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { BASE_FLAGS } from './variants.js';
 import { progress, runStep } from './harness.js';
 import { REPO_ROOT, settings } from './settings.js';
-import { prepareCheckovVenv, prepareSharedVenv } from './venv.js';
+import { prepareCheckJsonschemaVenv, prepareCheckovVenv, prepareSharedVenv } from './venv.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +18,8 @@ declare module 'vitest' {
     buildRuntime: string;
     /** The pinned checkov, in its own venv (settings.checkovVenvDir). */
     checkovBin: string;
+    /** The pinned check-jsonschema, in its own venv (settings.checkJsonschemaVenvDir). */
+    checkJsonschemaBin: string;
   }
 }
 
@@ -38,14 +40,16 @@ export default async function setup(project: TestProject) {
   const reqProject = 'venv-requirements';
   await runStep(SETUP, 'generate (for requirements)', createBin, [...BASE_FLAGS, reqProject], { cwd: scratch });
   // Independent venvs, prepared at once.
-  const [buildRuntime, checkovBin] = await Promise.all([
+  const [buildRuntime, checkovBin, checkJsonschemaBin] = await Promise.all([
     prepareSharedVenv(SETUP, path.join(scratch, reqProject)),
     prepareCheckovVenv(SETUP),
+    prepareCheckJsonschemaVenv(SETUP),
   ]);
 
   project.provide('createBin', createBin);
   project.provide('buildRuntime', buildRuntime);
   project.provide('checkovBin', checkovBin);
+  project.provide('checkJsonschemaBin', checkJsonschemaBin);
   progress(SETUP, `ready: ${createBin} (sam build runtime ${buildRuntime}, venv ${settings.venvDir}, checkov ${checkovBin})`);
 
   return async () => {

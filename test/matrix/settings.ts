@@ -12,6 +12,8 @@ export const settings = {
   venvDir: fromRoot(env.SERVERLESS_DASH_VENV || '.cache/venv'),
   /** checkov's own venv: it cannot join the shared one (checkov 3.3.30 needs packaging<24, the project pins 26.3). */
   checkovVenvDir: fromRoot(env.SERVERLESS_DASH_CHECKOV_VENV || '.cache/checkov-venv'),
+  /** check-jsonschema's own venv: it needs a newer click than the SAM CLI of the shared venv pins. */
+  checkJsonschemaVenvDir: fromRoot(env.SERVERLESS_DASH_CHECK_JSONSCHEMA_VENV || '.cache/check-jsonschema-venv'),
   /** Where generated projects, logs and screenshots go. */
   outputDir: fromRoot(env.SERVERLESS_DASH_OUTPUT || 'test-output'),
   /** Keep every generated project (failed ones are always kept). */

@@ -11,6 +11,7 @@ import { runStep } from './harness.js';
 import { REPO_ROOT, settings, venvBin, venvEnv } from './settings.js';
 
 const CHECKOV_REQUIREMENTS = fileURLToPath(new URL('checkov-requirements.txt', import.meta.url));
+const CHECK_JSONSCHEMA_REQUIREMENTS = fileURLToPath(new URL('check-jsonschema-requirements.txt', import.meta.url));
 
 /** Creates the venv if missing, installs `projectDir`'s requirements-dev.txt; returns the venv's
  *  Python as a Lambda runtime name ("python3.11"): the runtime `sam build` can compile bytecode for. */
@@ -27,6 +28,12 @@ export async function prepareSharedVenv(who: string, projectDir: string): Promis
 export async function prepareCheckovVenv(who: string): Promise<string> {
   await prepareVenv(who, settings.checkovVenvDir, CHECKOV_REQUIREMENTS, 'checkov');
   return venvBin('checkov', settings.checkovVenvDir);
+}
+
+/** Creates check-jsonschema's venv if missing and installs the pinned one; returns the program. */
+export async function prepareCheckJsonschemaVenv(who: string): Promise<string> {
+  await prepareVenv(who, settings.checkJsonschemaVenvDir, CHECK_JSONSCHEMA_REQUIREMENTS, 'check-jsonschema');
+  return venvBin('check-jsonschema', settings.checkJsonschemaVenvDir);
 }
 
 /** `python -m venv venvDir` unless it exists, then `pip install -r requirements`. */

@@ -50,7 +50,7 @@ describe.each(CASES)('a $name project', ({ overrides, auth, cdn }) => {
     const cdnFiles = files.filter(isCdnFile).sort();
     expect(authFiles).toEqual(
       auth
-        ? ['src/serverless_dash/auth.py', 'tests/local_provider.py', 'tests/test_auth.py', 'tests/test_auth_template.py', 'tools/local_sign_in.py']
+        ? ['src/serverless_dash/auth.py', 'tests/local_provider.py', 'tests/test_auth.py', 'tests/test_auth_environments.py', 'tests/test_auth_template.py', 'tools/local_sign_in.py']
         : [],
     );
     expect(cdnFiles).toEqual(cdn ? [...CDN_FILES].sort() : []);

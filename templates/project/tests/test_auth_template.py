@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 
 from tools.stack_config import StackConfig, load_template
+from tools.stack_values import Stack
 from tools.template_graph import transformed
 
 RESOURCES = load_template()["Resources"]
@@ -49,14 +50,14 @@ if HAS_COGNITO:
         assert "openid" in client["AllowedOAuthScopes"]
 
     def test_the_app_client_knows_the_public_door(config: StackConfig) -> None:
-        client = RESOURCES["DashUserPoolClient"]["Properties"]
+        # The stack as its parameters' defaults make it: prod (tests/test_auth_environments.py: dev).
+        client = Stack(load_template()).resolve(RESOURCES["DashUserPoolClient"]["Properties"])
         callbacks = [_sub(u) for u in client["CallbackURLs"]]
         sign_outs = [_sub(u) for u in client["LogoutURLs"]]
         prefix = config.public_prefix
-        if config.door == "cloudfront":  # its default host name and its custom domain, if any
-            public = [
-                f"https://${{DashDistribution.DomainName}}{prefix}",
-                *(f"https://{a}{prefix}" for a in config.cdn.aliases),
+        if config.door == "cloudfront":  # its custom domain if it has one, else its default host name
+            public = [f"https://{a}{prefix}" for a in config.cdn.aliases] or [
+                f"https://${{DashDistribution.DomainName}}{prefix}"
             ]
         elif config.door == "custom-domain":
             public = [f"https://{config.domain}{prefix}"]
@@ -70,7 +71,7 @@ if HAS_COGNITO:
         others = [door for door in listed if door not in public]
         api = RESOURCES["DashApi"]["Properties"]
         assert all(".execute-api." in door for door in others), others
-        assert not others or api.get("DisableExecuteApiEndpoint") is True
+        assert not others or Stack(load_template()).resolve(api.get("DisableExecuteApiEndpoint")) is True
 
     def test_the_function_gets_the_client_id_from_the_stage() -> None:
         api = transformed(load_template())["Resources"]

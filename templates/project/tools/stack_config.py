@@ -15,6 +15,8 @@ from typing import Any
 
 from samcli.yamlhelper import yaml_parse
 
+from tools.stack_values import Stack
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE = PROJECT_DIR / "template.yaml"
 SRC = PROJECT_DIR / "src"
@@ -115,15 +117,23 @@ class StackConfig:
         return "custom-domain" if self.domain else "execute-api"
 
 
-def stack_config(path: Path = TEMPLATE) -> StackConfig:
-    resources = load_template(path)["Resources"]
+def stack_config(path: Path = TEMPLATE, parameters: dict[str, str] | None = None) -> StackConfig:
+    """What template.yaml says, for its parameters' defaults (prod, as the project was created) or
+    `parameters` (the dev stack: {"DomainName": ""})."""
+    template = load_template(path)
+    # A value that names a resource (the user pool's URLs) is known only in AWS: left as it is.
+    values = Stack(template, parameters, placeholders=False)
+    resources = template["Resources"]
     distribution = next((r for r in resources.values() if r["Type"] == "AWS::CloudFront::Distribution"), None)
     api = resources["DashApi"]
     props = api["Properties"]
     is_rest = api["Type"] == "AWS::Serverless::Api"
-    domain = props.get("Domain") or {}
-    base_paths = [str(p).strip("/") for p in domain.get("BasePath") or [] if str(p).strip("/")]
-    function_env = resources["DashFunction"]["Properties"].get("Environment") or {}
+    # The API's own custom domain (not with --cdn: there the distribution has it), if this stack has one.
+    has_domain = "DashDomainName" in resources and values.exists("DashDomainName")
+    domain = values.resolve(resources["DashDomainName"]["Properties"]) if has_domain else {}
+    mapping = values.resolve(resources["DashDomainMapping"]["Properties"]) if has_domain else {}
+    base_path = str(mapping.get("BasePath") or mapping.get("ApiMappingKey") or "").strip("/")
+    function_env = values.resolve(resources["DashFunction"]["Properties"].get("Environment") or {})
     return StackConfig(
         api="rest" if is_rest else "http",
         stage=str(props.get("StageName", "$default")),
@@ -132,9 +142,13 @@ def stack_config(path: Path = TEMPLATE) -> StackConfig:
         if is_rest
         else ("*/*",),
         domain=domain.get("DomainName"),
-        base_path=base_paths[0] if base_paths else None,
+        base_path=base_path or None,
         environment={k: _resolve(v) for k, v in (function_env.get("Variables") or {}).items()},
-        cdn=_cdn_config(distribution["Properties"]["DistributionConfig"], resources) if distribution else None,
+        cdn=(
+            _cdn_config(values.resolve(distribution["Properties"]["DistributionConfig"]), resources)
+            if distribution
+            else None
+        ),
     )
 
 

@@ -12,6 +12,7 @@ Sub and DependsOn between resources, so a test can prove there is no circle befo
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
 from graphlib import CycleError, TopologicalSorter
@@ -26,7 +27,14 @@ _SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
 
 def transformed_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    """template.yaml as CloudFormation sees it after the AWS::Serverless transform (no AWS call)."""
+    """template.yaml as CloudFormation sees it after the AWS::Serverless transform (no AWS call).
+    Transformed once per file version (a second or more each time); every caller gets its own copy."""
+    stat = path.stat()
+    return copy.deepcopy(_transformed_file(path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.cache
+def _transformed_file(path: Path, _mtime_ns: int, _size: int) -> dict[str, Any]:
     return transformed(load_template(path))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from apig_wsgi import DEFAULT_NON_BINARY_CONTENT_TYPE_PREFIXES, make_lambda_handler
 
-from . import doors, events, loader, responses
+from . import doors, events, loader, logs, responses
 from .logs import request_ids
 
 logger = logging.getLogger("serverless_dash")
@@ -46,6 +46,13 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
             events.source_of(event),
         )
         return {**responses.plain_response(200, "ok"), "ignored": True}
+    # Every log line of this request, by any logger, carries its Lambda and API Gateway request ids
+    # as JSON fields (logs.py).
+    with logs.request_scope(context, event):
+        return _serve_request(event, context)
+
+
+def _serve_request(event: Any, context: Any) -> dict[str, Any]:
     ids = request_ids(context, event.get("requestContext"))
     https = events.header(event, "x-forwarded-proto") == "https"
     try:
