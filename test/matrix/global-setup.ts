@@ -8,7 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { BASE_FLAGS } from './variants.js';
 import { progress, runStep } from './harness.js';
 import { REPO_ROOT, settings } from './settings.js';
-import { prepareCheckJsonschemaVenv, prepareCheckovVenv, prepareSharedVenv } from './venv.js';
+import { prepareCheckJsonschemaVenv, prepareCheckovVenv, prepareSharedVenv, VENV_PROJECT_FLAGS } from './venv.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -38,7 +38,7 @@ export default async function setup(project: TestProject) {
 
   // The venv gets what the generated project itself asks for, so the matrix tests with the same tools.
   const reqProject = 'venv-requirements';
-  await runStep(SETUP, 'generate (for requirements)', createBin, [...BASE_FLAGS, reqProject], { cwd: scratch });
+  await runStep(SETUP, 'generate (for requirements)', createBin, [...BASE_FLAGS, ...VENV_PROJECT_FLAGS, reqProject], { cwd: scratch });
   // Independent venvs, prepared at once.
   const [buildRuntime, checkovBin, checkJsonschemaBin] = await Promise.all([
     prepareSharedVenv(SETUP, path.join(scratch, reqProject)),

@@ -13,6 +13,12 @@ import { REPO_ROOT, settings, venvBin, venvEnv } from './settings.js';
 const CHECKOV_REQUIREMENTS = fileURLToPath(new URL('checkov-requirements.txt', import.meta.url));
 const CHECK_JSONSCHEMA_REQUIREMENTS = fileURLToPath(new URL('check-jsonschema-requirements.txt', import.meta.url));
 
+/**
+ * The answers of the project whose requirements-dev.txt the shared venv gets: every optional part
+ * that brings libraries (sign-in's authlib and joserfc), so that every variant's tests find theirs.
+ */
+export const VENV_PROJECT_FLAGS = ['--auth', 'cognito', '--cdn'] as const;
+
 /** Creates the venv if missing, installs `projectDir`'s requirements-dev.txt; returns the venv's
  *  Python as a Lambda runtime name ("python3.11"): the runtime `sam build` can compile bytecode for. */
 export async function prepareSharedVenv(who: string, projectDir: string): Promise<string> {
