@@ -3,11 +3,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import mimetypes
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import handler
+from tools import local_aws
 from tools.apigateway import LocalGateway
 from tools.cloudfront import LocalCloudFront, distribution_for
 from tools.stack_config import StackConfig, stack_config
@@ -85,3 +87,27 @@ def cloudfront(config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> LocalClo
     monkeypatch.setenv("DASH_ORIGIN_SECRET_PREVIOUS", "")
     monkeypatch.delenv("AWS_SAM_LOCAL", raising=False)
     return distribution_for(config, ORIGIN_SECRET)
+
+
+@pytest.fixture(scope="session")
+def aws() -> Iterator[local_aws.LocalAws]:
+    """A real DynamoDB-compatible server for background callbacks: moto's server mode, a process
+    of its own on a free port of 127.0.0.1, with the job table created as template.yaml has it."""
+    server = local_aws.start()
+    try:
+        local_aws.create_table(server.endpoint)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def jobs_environment(aws: local_aws.LocalAws, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The function's environment for background callbacks, pointed at the local server (the
+    store) and a local worker (jobs run in a thread of this process)."""
+    env = aws.environment()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for name in ("DASH_JOBS_SECRET_ARN", "DASH_JOBS_WORKER_TIMEOUT", "DASH_JOBS_MAX_EVENT_AGE"):
+        monkeypatch.delenv(name, raising=False)
+    return env

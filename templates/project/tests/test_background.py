@@ -1,0 +1,428 @@
+"""Background callbacks on Lambda (src/serverless_dash/background.py), against a real DynamoDB-
+compatible server (moto's server mode, tests/conftest.py `aws`): the manager's whole interface,
+cancel, a job that outlives its worker, results over the item limit, the shared signing secret,
+installing on an app; then through a real Dash app: a job started here and polled from another
+process, a job that raises, cancel, forged handles and handles of another page load.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from dash import Dash, Input, Output, _get_app
+from dash.background_callback.managers.diskcache_manager import DiskcacheManager
+
+from serverless_dash import background
+from serverless_dash.background import (
+    BackgroundConfigError,
+    DynamoStore,
+    LambdaManager,
+    ThreadInvoker,
+    install,
+    run_job,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Recorder:
+    """An invoker that keeps the events instead of running them: a worker that never came."""
+
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+
+    def __call__(self, manager: LambdaManager, payload: bytes) -> None:
+        self.events.append(json.loads(payload))
+
+
+@pytest.fixture(autouse=True)
+def one_app_at_a_time() -> Iterator[None]:
+    """Dash finds "the app" (whose secret signs job handles) as the last one built, or the one a
+    context variable names: one per process on Lambda. These tests build several; each leaves
+    both as it found them, for the other tests of this process."""
+    app, token = _get_app.APP, _get_app.app_context.set(None)
+    yield
+    _get_app.APP = app
+    _get_app.app_context.reset(token)
+
+
+def client(service: str, endpoint: str):
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")
+
+
+@pytest.fixture
+def store(jobs_environment: dict[str, str]) -> DynamoStore:
+    return DynamoStore(jobs_environment["DASH_JOBS_TABLE"], client("dynamodb", jobs_environment["AWS_ENDPOINT_URL"]))
+
+
+def manager_with(store: DynamoStore, invoker=None, **kwargs) -> LambdaManager:
+    return LambdaManager(store, invoker or Recorder(), **kwargs)
+
+
+def register(manager: LambdaManager, fn, progress: bool = True) -> str:
+    key = f"fn-{uuid.uuid4().hex}"
+    manager.register(key, fn, progress)
+    return key
+
+
+# --- the manager ---------------------------------------------------------------------------------
+
+
+def test_a_job_through_the_whole_interface(store: DynamoStore) -> None:
+    recorder = Recorder()
+    manager = manager_with(store, recorder)
+
+    def report(set_progress, n):
+        set_progress((1, n))
+        background.context_value.get().updated_props["side"] = {"children": "set"}
+        return {"n": n}
+
+    fn_key = register(manager, report)
+    key = uuid.uuid4().hex
+    job = manager.call_job_fn(key, manager.func_registry[fn_key], [3], {"args": {}, "inputs_list": []})
+
+    # Started, not run: the event the worker gets, the job queued in the table.
+    assert [e["fn"] for e in recorder.events] == [fn_key] and recorder.events[0]["args"] == [3]
+    assert manager.job_running(job)
+    assert not manager.result_ready(key)
+    assert manager.get_result(key, job) is manager.UNDEFINED
+    assert manager.get_progress(key) is None
+
+    # The worker: progress, set_props, result.
+    assert run_job(manager, recorder.events[0], time.time() + 60) == background.DONE
+    assert manager.get_progress(key) == [1, 3]
+    assert manager.get_progress(key) is None, "a progress report is delivered once"
+    assert manager.get_updated_props(key) == {"side": {"children": "set"}}
+    assert manager.get_updated_props(key) == {}
+    assert manager.result_ready(key)
+    assert not manager.job_running(job)
+    assert manager.get_result(key, job) == {"n": 3}
+    assert not manager.result_ready(key), "without cache_by a result is read once"
+    manager.terminate_job(job)
+    assert store.get(f"job#{job}", "job")["status"] == background.DONE, "a finished job stays finished"
+    manager.terminate_job(None)
+
+    # A second worker for the same job (a retried event) does not run it again.
+    assert run_job(manager, recorder.events[0], time.time() + 60) == background.CANCELLED
+
+
+def test_cache_by_keeps_the_result_and_skips_the_worker(store: DynamoStore) -> None:
+    recorder = Recorder()
+    manager = manager_with(store, recorder, cache_by=[lambda: "v1"], expire=600)
+    fn_key = register(manager, lambda n: n * 2, progress=False)
+    key = uuid.uuid4().hex
+    job = manager.call_job_fn(key, manager.func_registry[fn_key], [21], {})
+    run_job(manager, recorder.events[0], time.time() + 60)
+    assert manager.get_result(key, job) == 42
+    assert manager.result_ready(key), "cached"
+    again = manager.call_job_fn(key, manager.func_registry[fn_key], [21], {})
+    assert len(recorder.events) == 1, "a cached result needs no worker"
+    assert manager.get_result(key, again) == 42
+    manager.clear_cache_entry(key)
+    assert not manager.result_ready(key)
+
+
+def test_cancel_stops_the_worker_at_its_next_progress_call(store: DynamoStore) -> None:
+    invoker = ThreadInvoker()
+    manager = manager_with(store, invoker)
+    reported = threading.Event()
+    calls: list[int] = []
+
+    def forever(set_progress):
+        while True:
+            set_progress(len(calls))
+            calls.append(1)
+            reported.set()
+            time.sleep(0.01)
+
+    key = uuid.uuid4().hex
+    job = manager.call_job_fn(key, manager.func_registry[register(manager, forever)], [], {})
+    assert reported.wait(10)
+    assert manager.job_running(job)
+    manager.terminate_job(job)
+    invoker.threads[-1].join(5)
+    assert not invoker.threads[-1].is_alive(), "the worker stopped"
+    assert store.get(f"job#{job}", "job")["status"] == background.CANCELLED
+    assert not manager.job_running(job)
+    assert not manager.result_ready(key), "a cancelled job writes no result"
+
+
+def test_a_job_that_outlives_its_worker_is_reported_failed(store: DynamoStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(background, "DEADLINE_MARGIN", 0)
+    manager = manager_with(store, Recorder(), worker_timeout=0.2, max_event_age=0)
+    key = uuid.uuid4().hex
+    job = manager.call_job_fn(key, manager.func_registry[register(manager, lambda: 1, False)], [], {})
+    assert manager.job_running(job)
+    time.sleep(0.3)
+    assert not manager.job_running(job)
+    failed = manager.get_result(key, job)
+    assert "worker function's timeout (0.2 s)" in failed["background_callback_error"]["msg"]
+    assert store.get(f"job#{job}", "job")["status"] == background.FAILED
+    assert manager.terminate_unhealthy_job(job) is False, "already marked"
+
+
+def test_a_result_over_the_item_limit_is_refused_with_a_clear_error(store: DynamoStore) -> None:
+    recorder = Recorder()
+    manager = manager_with(store, recorder)
+    big = base64.b64encode(os.urandom(600_000)).decode()  # ~800 KB of JSON, ~600 KB compressed
+    key = uuid.uuid4().hex
+    job = manager.call_job_fn(key, manager.func_registry[register(manager, lambda: big, False)], [], {})
+    run_job(manager, recorder.events[0], time.time() + 60)
+    msg = manager.get_result(key, job)["background_callback_error"]["msg"]
+    assert "over the 358400 bytes a job's result may have" in msg and "S3" in msg
+
+
+def test_expired_items_are_ignored(store: DynamoStore) -> None:
+    past = int(time.time()) - 1
+    key = uuid.uuid4().hex
+    store.put(key, "result", {"data": b"x", "expires": past})
+    store.put(f"job#{key}", "job", {"status": background.RUNNING, "deadline": past + 100, "expires": past})
+    manager = manager_with(store)
+    assert not manager.result_ready(key)
+    assert store.take(key, "result") is None
+    assert not manager.job_running(key)
+    assert not store.transition(f"job#{key}", "job", (background.RUNNING,), {"status": background.CANCELLED})
+
+
+def test_the_signing_secret_is_shared_through_the_table_and_never_expires(
+    store: DynamoStore, jobs_environment: dict[str, str]
+) -> None:
+    first = manager_with(store).get_or_create_signing_secret(lambda: b"first")
+    other = DynamoStore(store.table, client("dynamodb", jobs_environment["AWS_ENDPOINT_URL"]))
+    assert manager_with(other).get_or_create_signing_secret(lambda: b"second") == first
+    assert "expires" not in store.get("signing-secret", "secret")
+
+
+# --- installing on an app ------------------------------------------------------------------------
+
+
+def diskcache_manager(cache_by=None, expire=None) -> DiskcacheManager:
+    """A DiskcacheManager as Dash's docs make one, without its disk (diskcache is not installed)."""
+    manager = DiskcacheManager.__new__(DiskcacheManager)
+    manager.handle, manager.expire = None, expire
+    background.BaseBackgroundCallbackManager.__init__(manager, cache_by)
+    return manager
+
+
+def test_install_puts_the_manager_and_the_secret_on_an_app(jobs_environment: dict[str, str]) -> None:
+    app = Dash(__name__)
+    manager = install(app)
+    assert app._background_manager is manager
+    assert app.server.secret_key == manager.get_or_create_signing_secret(lambda: b"unused")
+    assert isinstance(manager.store, DynamoStore) and isinstance(manager.invoker, ThreadInvoker)
+
+
+def test_install_replaces_a_diskcache_manager_keeping_cache_by_and_expire(
+    jobs_environment: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    cache_by = [lambda: "v"]
+    app = Dash(__name__, background_callback_manager=diskcache_manager(cache_by, 60))
+    own = diskcache_manager()
+
+    @app.callback(Output("o", "children"), Input("i", "n_clicks"), background=True, manager=own)
+    def slow(n):
+        return n
+
+    with caplog.at_level(logging.WARNING):
+        install(app)
+    assert isinstance(app._background_manager, LambdaManager)
+    assert app._background_manager.cache_by == cache_by and app._background_manager.expire == 60
+    spec = app.callback_map["o.children"]
+    assert isinstance(spec["manager"], LambdaManager) and spec["background"]["manager"] is spec["manager"]
+    assert "DiskcacheManager is replaced by the Lambda manager" in caplog.text
+
+
+def test_install_keeps_an_apps_own_secret_key_and_other_managers(jobs_environment: dict[str, str]) -> None:
+    app = Dash(__name__)
+    app.server.secret_key = "the app's own"  # noqa: S105 - a test value
+    mine = manager_with(DynamoStore(jobs_environment["DASH_JOBS_TABLE"]))
+    app._background_manager = mine
+    install(app)
+    assert app.server.secret_key == "the app's own"  # noqa: S105 - a test value
+    assert app._background_manager is mine
+
+
+def test_install_reads_the_stack_secret_once(jobs_environment: dict[str, str], monkeypatch) -> None:
+    secrets = client("secretsmanager", jobs_environment["AWS_ENDPOINT_URL"])
+    arn = secrets.create_secret(Name=f"jobs-{uuid.uuid4().hex}", SecretString="from-the-stack")["ARN"]
+    monkeypatch.setenv("DASH_JOBS_SECRET_ARN", arn)
+    app = Dash(__name__)
+    install(app)
+    assert app.server.secret_key == b"from-the-stack"
+
+
+def test_install_without_the_environment_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DASH_JOBS_TABLE", raising=False)
+    with pytest.raises(BackgroundConfigError, match="DASH_JOBS_TABLE and DASH_JOBS_WORKER"):
+        install(Dash(__name__))
+
+
+# --- through a real Dash app ---------------------------------------------------------------------
+
+START = {
+    "output": "out.children",
+    "outputs": {"id": "out", "property": "children"},
+    "inputs": [{"id": "run", "property": "n_clicks", "value": 1}],
+    "changedPropIds": ["run.n_clicks"],
+}
+
+
+def body(steps: int) -> dict:
+    return {**START, "state": [{"id": "steps", "property": "value", "value": steps}]}
+
+
+CANCEL = {
+    "output": "cancel.id",
+    "outputs": {"id": "cancel", "property": "id"},
+    "inputs": [{"id": "cancel", "property": "n_clicks", "value": 1}],
+    "changedPropIds": ["cancel.n_clicks"],
+    "state": [],
+}
+
+_installed: list = []
+
+
+@pytest.fixture
+def app(jobs_environment: dict[str, str], monkeypatch: pytest.MonkeyPatch):
+    """tests/background_app.py with the manager installed, as the platform does after import."""
+    import background_app
+    from dash import _callback
+
+    if not _installed:
+        install(background_app.app)
+        # Dash hands the `dash.callback` callbacks of other apps imported by other tests to the
+        # first app that serves a request: this app has none of its own.
+        monkeypatch.setattr(_callback, "GLOBAL_CALLBACK_MAP", {})
+        monkeypatch.setattr(_callback, "GLOBAL_CALLBACK_LIST", [])
+        background_app.app.server.test_client().get("/")
+        _installed.append(background_app.app)
+    _get_app.app_context.set(background_app.app)
+    return background_app.app
+
+
+def page_load(app) -> str:
+    """A page load's signed end_id, as the renderer reads it from the page."""
+    page = app.server.test_client().get("/").get_data(as_text=True)
+    config = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page, re.S)
+    return json.loads(config.group(1))["end_id"]
+
+
+def start(app, end_id: str, steps: int) -> dict:
+    answer = app.server.test_client().post("/_dash-update-component", json=body(steps), query_string={"endId": end_id})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.get_json()
+
+
+def poll(app, end_id: str, handles: dict, steps: int):
+    query = {"endId": end_id, "cacheKey": handles["cacheKey"], "job": handles["job"]}
+    return app.server.test_client().post("/_dash-update-component", json=body(steps), query_string=query)
+
+
+def unsigned(handle: str) -> str:
+    return handle.rpartition("~")[0]
+
+
+def wait_for(predicate, timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_job_started_here_is_polled_from_another_process(app) -> None:
+    """The whole path: the POST that starts the job answers at once with signed handles; another
+    process, with the same app and the same store and none of this one's memory, polls until it
+    sees progress, then the result and the job's set_props."""
+    poller = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "background_poll.py")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": ""},
+    )
+    end_id = page_load(app)
+    handles = start(app, end_id, 6)
+    assert set(handles) == {"cacheKey", "job", "cancel"}
+    out, _ = poller.communicate(json.dumps({**handles, "endId": end_id, "body": body(6)}), timeout=60)
+    assert poller.returncode == 0, out
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert all(a["status"] == 200 for a in answers), answers
+    assert any("progress" in a["body"] for a in answers), answers
+    assert answers[-1]["body"]["response"] == {"out": {"children": "done after 6 steps"}}
+    assert answers[-1]["body"]["sideUpdate"] == {"side": {"children": "side effect of 6"}}
+
+
+def test_a_job_that_raises_fails_its_poll_as_a_callback_that_raises(app, caplog: pytest.LogCaptureFixture) -> None:
+    end_id = page_load(app)
+    handles = start(app, end_id, -1)
+    with caplog.at_level(logging.ERROR):
+        wait_for(lambda: app._background_manager.result_ready(unsigned(handles["cacheKey"])))
+        failed = poll(app, end_id, handles, -1)
+    plain = app.server.test_client().post(
+        "/_dash-update-component",
+        json={
+            "output": "plain-out.children",
+            "outputs": {"id": "plain-out", "property": "children"},
+            "inputs": [{"id": "plain", "property": "n_clicks", "value": 1}],
+            "changedPropIds": ["plain.n_clicks"],
+            "state": [],
+        },
+    )
+    assert failed.status_code == plain.status_code == 500
+    assert "BackgroundCallbackError: An error occurred inside a background callback" in caplog.text
+    assert "steps must not be negative, got -1" in caplog.text
+    assert 'raise ValueError(f"steps must not be negative' in caplog.text, "the job's own traceback"
+
+
+def test_cancel_through_dash_and_only_with_this_page_loads_handle(app) -> None:
+    end_id, other_end_id = page_load(app), page_load(app)
+    handles = start(app, end_id, 400)  # 20 s unless cancelled
+    job = unsigned(handles["job"])
+    manager = app._background_manager
+    wait_for(lambda: manager.store.get(f"job#{job}", "job")["status"] == background.RUNNING)
+
+    def cancel(end: str, signed_job: str) -> int:
+        query = {"endId": end, "cancelJob": signed_job}
+        return app.server.test_client().post("/_dash-update-component", json=CANCEL, query_string=query).status_code
+
+    cancel(other_end_id, handles["job"])  # another page load's cancel
+    cancel(end_id, job + "~" + "0" * 64)  # a forged one
+    cancel(end_id, job)  # no signature at all
+    assert manager.job_running(job), "refused handles cancel nothing"
+    cancel(end_id, handles["job"])
+    assert manager.store.get(f"job#{job}", "job")["status"] == background.CANCELLED
+    thread = manager.invoker.threads[-1]
+    thread.join(5)
+    assert not thread.is_alive(), "the worker stopped at its next progress call"
+    answer = poll(app, end_id, handles, 400)
+    assert answer.status_code == 204, "polling ends with no update, as Dash ends a cancelled job"
+
+
+def test_forged_handles_and_another_page_loads_handles_are_refused(app) -> None:
+    end_id, other_end_id = page_load(app), page_load(app)
+    handles = start(app, end_id, 1)
+    key = unsigned(handles["cacheKey"])
+    manager = app._background_manager
+    wait_for(lambda: manager.result_ready(key))
+
+    forged = {"cacheKey": key + "~" + "0" * 64, "job": handles["job"]}
+    replayed = handles
+    for end, attempt in ((end_id, forged), (other_end_id, replayed), (end_id, {"cacheKey": key, "job": "x"})):
+        answer = poll(app, end, attempt, 1)
+        assert answer.status_code == 204 or "response" not in answer.get_json(), answer.get_data(as_text=True)
+        assert manager.result_ready(key), "a refused handle reads and deletes nothing"
+    answer = poll(app, end_id, handles, 1)
+    assert answer.get_json()["response"] == {"out": {"children": "done after 1 steps"}}

@@ -1,0 +1,113 @@
+"""A local DynamoDB and Secrets Manager for background callbacks: moto's server mode (PyPI, in
+requirements-dev.txt), started as a process of its own on 127.0.0.1, no Docker, no AWS account.
+
+    python -m tools.local_aws [--port 5000]     # run one in the foreground
+
+`make serve` starts one (tools/serve.py) and points the function at it, as the tests do
+(tests/conftest.py): the same boto3 calls as on AWS, against a real server on a local port.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+# moto accepts any credentials; these keep boto3 from looking for real ones (and never reach AWS).
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+TABLE = "dash-jobs"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LocalAws:
+    process: subprocess.Popen
+    endpoint: str
+
+    def environment(self, table: str = TABLE) -> dict[str, str]:
+        """What the function needs to use it: the endpoint, credentials, the table, a local worker."""
+        return {
+            **LOCAL_CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "DASH_JOBS_TABLE": table,
+            "DASH_JOBS_WORKER": "thread",
+        }
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            self.process.kill()
+            self.process.wait()
+
+
+def start(port: int | None = None, timeout: float = 20.0) -> LocalAws:
+    """Start moto's server on 127.0.0.1 and wait until it answers."""
+    port = port or free_port()
+    process = subprocess.Popen(  # noqa: S603 - this Python's moto, our arguments
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=1):  # noqa: S310 - http://127.0.0.1
+                return LocalAws(process, endpoint)
+        except (urllib.error.URLError, OSError):
+            if process.poll() is not None or time.monotonic() > end:
+                process.kill()
+                raise RuntimeError(f"moto's server did not start on {endpoint}") from None
+            time.sleep(0.05)
+
+
+def create_table(endpoint: str, table: str = TABLE) -> None:
+    """The job table as template.yaml declares it (keys pk, sk)."""
+    import boto3
+
+    from serverless_dash.background import DynamoStore
+
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1", **_credentials())
+    DynamoStore(table, client).create_table()
+
+
+def _credentials() -> dict[str, str]:
+    return {
+        "aws_access_key_id": LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args()
+    aws = start(args.port)
+    create_table(aws.endpoint)
+    print(f"moto server at {aws.endpoint}, table {TABLE}; Ctrl-C stops it", file=sys.stderr)
+    try:
+        aws.process.wait()
+    except KeyboardInterrupt:
+        aws.stop()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+    main()
