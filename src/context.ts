@@ -15,6 +15,7 @@ export interface Answers {
   hostedZoneId: string; // '' = no Route 53 record
   basePath: string; // '' = domain root
   cdn: boolean; // a CloudFront distribution in front of the API (DESIGN.md section 9)
+  background: boolean; // Dash background callbacks: a worker function and a DynamoDB table (DESIGN.md section 13)
   memory: number;
   timeout: number;
   binaryTypes: string[];
@@ -39,7 +40,7 @@ export interface TemplateContext extends Answers {
   cdnCachedPaths: string[];
   /** false only for the HTTP API `$default` stage, whose URL has no stage segment. */
   hasStagePrefix: boolean;
-  /** The function has environment variables: binary media types (REST), custom domain, sign-in, the CloudFront origin secret. */
+  /** The function has environment variables: binary media types (REST), custom domain, sign-in, the CloudFront origin secret, the background jobs' table and worker. */
   hasFunctionEnvironment: boolean;
   /** "3.13" for runtime "python3.13". */
   pythonVersion: string;
@@ -81,7 +82,7 @@ export function templateContext(a: Answers): TemplateContext {
     cdnPrefix: a.basePath ? `/${a.basePath}/` : '/',
     cdnCachedPaths: ['_dash-component-suites/*', 'assets/*'].map((p) => (a.basePath ? `${a.basePath}/${p}` : p)),
     hasStagePrefix: a.stage !== '$default',
-    hasFunctionEnvironment: a.api === 'rest' || a.domain !== '' || a.auth === 'cognito' || a.cdn,
+    hasFunctionEnvironment: a.api === 'rest' || a.domain !== '' || a.auth === 'cognito' || a.cdn || a.background,
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),
     samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),

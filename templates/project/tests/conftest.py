@@ -5,14 +5,17 @@ import json
 import mimetypes
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import handler
-from tools import local_aws
 from tools.apigateway import LocalGateway
 from tools.cloudfront import LocalCloudFront, distribution_for
 from tools.stack_config import StackConfig, stack_config
+
+if TYPE_CHECKING:
+    from tools.local_aws import LocalAws
 
 EVENTS = Path(__file__).parent / "events"
 
@@ -90,9 +93,11 @@ def cloudfront(config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> LocalClo
 
 
 @pytest.fixture(scope="session")
-def aws() -> Iterator[local_aws.LocalAws]:
+def aws() -> Iterator[LocalAws]:
     """A real DynamoDB-compatible server for background callbacks: moto's server mode, a process
     of its own on a free port of 127.0.0.1, with the job table created as template.yaml has it."""
+    from tools import local_aws  # only in a project with background callbacks
+
     server = local_aws.start()
     try:
         local_aws.create_table(server.endpoint)
@@ -102,7 +107,7 @@ def aws() -> Iterator[local_aws.LocalAws]:
 
 
 @pytest.fixture
-def jobs_environment(aws: local_aws.LocalAws, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def jobs_environment(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The function's environment for background callbacks, pointed at the local server (the
     store) and a local worker (jobs run in a thread of this process)."""
     env = aws.environment()

@@ -365,6 +365,29 @@ def test_a_job_started_here_is_polled_from_another_process(app) -> None:
     assert answers[-1]["body"]["sideUpdate"] == {"side": {"children": "side effect of 6"}}
 
 
+class LambdaContext:
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def test_the_worker_function_runs_a_job_of_the_app(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """serverless_dash.worker.lambda_handler: the app imported by DASH_APP, the job from the event
+    the web function sent, its result in the table."""
+    from serverless_dash import worker
+
+    monkeypatch.setenv("DASH_APP", "background_app:app")
+    monkeypatch.setattr(worker, "_app", None)
+    recorder = Recorder()
+    starter = app._background_manager.like(None, None)
+    starter.invoker = recorder
+    fn_key = next(k for k, f in starter.func_registry.items() if f.fn.__qualname__ == "slow")
+    key = uuid.uuid4().hex
+    job = starter.call_job_fn(key, starter.func_registry[fn_key], [1, 2], {"args": {}})
+    assert worker.lambda_handler(recorder.events[0], LambdaContext()) == {"job": job, "status": "done"}
+    assert worker.load_app() is app
+    assert app._background_manager.get_result(key, job) == "done after 2 steps"
+
+
 def test_a_job_that_raises_fails_its_poll_as_a_callback_that_raises(app, caplog: pytest.LogCaptureFixture) -> None:
     end_id = page_load(app)
     handles = start(app, end_id, -1)
