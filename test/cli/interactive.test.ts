@@ -59,6 +59,7 @@ describe('interactive', () => {
     expect(valuesOf(doc, 'Timeout')).toContain(30);
     expect(valuesOf(doc, 'Runtime')).toContain('python3.12');
     expect(valuesOf(doc, 'AllowAdminCreateUserOnly')).toContain(true); // the Cognito user pool
+    expect(valuesOf(doc, 'BillingMode')).toEqual([]); // background callbacks answered no: no job table
   });
 
   it('with --cdn, re-asks a certificate outside us-east-1 naming the CloudFront rule', async () => {

@@ -246,6 +246,13 @@ function onlyResource(t: CfnTemplate, type: string): [string, Record<string, unk
   return [id, resource.Properties ?? {}];
 }
 
+/** The function API Gateway calls: DashFunction, a serverless function. */
+function dashFunction(t: CfnTemplate): [string, Record<string, unknown>] {
+  const fn = t.Resources.DashFunction;
+  if (fn?.Type !== 'AWS::Serverless::Function') throw new Error('template.yaml has no AWS::Serverless::Function DashFunction');
+  return ['DashFunction', fn.Properties ?? {}];
+}
+
 /** Compares what the flags asked for with what template.yaml says; returns one line per mismatch. */
 export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): string[] {
   const mismatches: string[] = [];
@@ -264,7 +271,8 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
     }
   };
 
-  const [, fnProps] = onlyResource(t, 'AWS::Serverless::Function');
+  // The dashboard's function (with background callbacks there is a worker function too).
+  const fnProps = dashFunction(t)[1];
   const fn = { ...t.Globals?.Function, ...fnProps };
   compare('Function.MemorySize', fn.MemorySize, want.memory);
   compare('Function.Timeout', fn.Timeout, want.timeout);
@@ -339,6 +347,22 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
     const env = ((fn.Environment as Record<string, unknown>)?.Variables ?? {}) as Record<string, unknown>;
     compare('Function.Environment.DASH_AUTH', env.DASH_AUTH, 'cognito');
   }
+  // --background (the default): a worker function that runs each job once, a table with a TTL, the
+  // web function told both; --no-background: none of them.
+  const functions = Object.keys(t.Resources).filter((id) => t.Resources[id].Type === 'AWS::Serverless::Function');
+  compare('Serverless functions', functions.sort(), want.background ? ['DashFunction', 'DashWorkerFunction'] : ['DashFunction']);
+  compare('AWS::DynamoDB::Table count', types.filter((x) => x === 'AWS::DynamoDB::Table').length, want.background ? 1 : 0);
+  const fnEnv = ((fn.Environment as Record<string, unknown>)?.Variables ?? {}) as Record<string, unknown>;
+  compare('Function.Environment.DASH_JOBS_WORKER', fnEnv.DASH_JOBS_WORKER, want.background ? { Ref: 'DashWorkerFunction' } : undefined);
+  if (want.background) {
+    const worker = (t.Resources.DashWorkerFunction?.Properties ?? {}) as Record<string, any>;
+    compare('DashWorkerFunction.EventInvokeConfig.MaximumRetryAttempts', worker.EventInvokeConfig?.MaximumRetryAttempts, 0);
+    compare('DashWorkerFunction.Timeout', resolve(worker.Timeout), 900);
+    compare('DashWorkerFunction.CodeUri', worker.CodeUri, fn.CodeUri);
+    const table = (t.Resources.DashJobsTable?.Properties ?? {}) as Record<string, any>;
+    compare('DashJobsTable.BillingMode', table.BillingMode, 'PAY_PER_REQUEST');
+    compare('DashJobsTable.TimeToLiveSpecification', table.TimeToLiveSpecification, { AttributeName: 'expires', Enabled: true });
+  }
   const statements = ((api.Auth as Record<string, any>)?.ResourcePolicy?.CustomStatements ?? []) as Record<string, any>[];
   const deny = statements.find((s) => s.Effect === 'Deny');
   compare('Api.Auth.ResourcePolicy Deny NotIpAddress aws:SourceIp', deny?.Condition?.NotIpAddress?.['aws:SourceIp'], want.auth === 'ip' ? want.allowIp : undefined);
@@ -382,7 +406,7 @@ async function addDependency(who: string, dir: string, requirement: string, t: C
   await runStep(who, 'requirements test', venvBin('python'), requirementsTest, inProject);
   await runStep(who, `sam build (${name})`, venvBin('sam'), ['build'], inProject);
   await checkStep(who, `build artefact (${name})`, async () => {
-    const [functionId] = onlyResource(t, 'AWS::Serverless::Function');
+    const [functionId] = dashFunction(t);
     const built = path.join(dir, '.aws-sam', 'build', functionId);
     if (!(await fs.stat(path.join(built, name, '__init__.py')).then((s) => s.isFile(), () => false))) {
       throw new Error(`the build lacks ${name}/__init__.py`);
@@ -430,7 +454,7 @@ function mismatchesOfDistribution(
 
 /** The built function holds the handler, the dashboard package, its dependencies and the icon's bytes. */
 async function checkArtefact(dir: string, t: CfnTemplate): Promise<void> {
-  const [functionId] = onlyResource(t, 'AWS::Serverless::Function');
+  const [functionId] = dashFunction(t);
   const built = path.join(dir, '.aws-sam', 'build', functionId);
   const required = ['handler.py', 'adapter/doors.py', 'dashboard/__init__.py', 'dash/__init__.py', 'apig_wsgi/__init__.py'];
   const missing: string[] = [];

@@ -8,6 +8,7 @@ process, a job that raises, cancel, forged handles and handles of another page l
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ from serverless_dash.background import (
     install,
     run_job,
 )
+from tools.stack_config import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -264,10 +266,64 @@ def test_install_reads_the_stack_secret_once(jobs_environment: dict[str, str], m
     assert app.server.secret_key == b"from-the-stack"
 
 
+def test_install_in_the_worker_function_reads_no_secret_and_starts_no_job(
+    jobs_environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DASH_JOBS_WORKER")  # as template.yaml configures DashWorkerFunction
+    app = Dash(__name__)
+    manager = install(app)
+    assert not app.server.secret_key
+    with pytest.raises(BackgroundConfigError, match="cannot start another"):
+        manager.call_job_fn(uuid.uuid4().hex, background._JobFn(print, False, "k"), [], {})
+
+
 def test_install_without_the_environment_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DASH_JOBS_TABLE", raising=False)
     with pytest.raises(BackgroundConfigError, match="DASH_JOBS_TABLE and DASH_JOBS_WORKER"):
         install(Dash(__name__))
+
+
+# --- template.yaml ------------------------------------------------------------------------------
+
+
+def test_the_template_has_the_worker_the_table_and_what_each_function_may_do() -> None:
+    resources = load_template()["Resources"]
+    web, worker = resources["DashFunction"]["Properties"], resources["DashWorkerFunction"]["Properties"]
+    module, function = worker["Handler"].rsplit(".", 1)
+    assert callable(getattr(importlib.import_module(module), function))
+    assert worker["CodeUri"] == web["CodeUri"]
+    assert worker["EventInvokeConfig"] == {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60}
+    web_env, worker_env = web["Environment"]["Variables"], worker["Environment"]["Variables"]
+    assert web_env["DASH_JOBS_WORKER"] == {"Ref": "DashWorkerFunction"}
+    assert web_env["DASH_JOBS_MAX_EVENT_AGE"] == str(worker["EventInvokeConfig"]["MaximumEventAgeInSeconds"])
+    assert web_env["DASH_JOBS_WORKER_TIMEOUT"] == worker["Timeout"]
+    assert web_env["DASH_JOBS_SECRET_ARN"] == {"Ref": "DashJobsSecret"}
+    assert web_env["DASH_JOBS_TABLE"] == worker_env["DASH_JOBS_TABLE"] == {"Ref": "DashJobsTable"}
+    assert "DASH_JOBS_WORKER" not in worker_env, "the worker starts no jobs and reads no secret"
+
+    table = resources["DashJobsTable"]["Properties"]
+    assert table["KeySchema"] == background.KEY_SCHEMA
+    assert table["AttributeDefinitions"] == background.ATTRIBUTE_DEFINITIONS
+    assert table["TimeToLiveSpecification"] == {"AttributeName": background.TTL_ATTRIBUTE, "Enabled": True}
+
+    def allowed(role: str) -> dict[str, object]:
+        actions: dict[str, object] = {}
+        for policy in resources[role]["Properties"]["Policies"]:
+            for statement in policy["PolicyDocument"]["Statement"]:
+                for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
+                    actions[action] = statement["Resource"]
+        return actions
+
+    web_may, worker_may = allowed("DashFunctionRole"), allowed("DashWorkerRole")
+    table_arn = {"Fn::GetAtt": "DashJobsTable.Arn"}
+    for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem"):
+        assert web_may[f"dynamodb:{action}"] == table_arn
+    for action in ("GetItem", "PutItem", "UpdateItem"):
+        assert worker_may[f"dynamodb:{action}"] == table_arn
+    assert web_may["lambda:InvokeFunction"] == {"Fn::GetAtt": "DashWorkerFunction.Arn"}
+    assert web_may["secretsmanager:GetSecretValue"] == {"Ref": "DashJobsSecret"}
+    assert not any(a.startswith(("lambda:", "secretsmanager:")) for a in worker_may)
+    assert "*" not in {**web_may, **worker_may}
 
 
 # --- through a real Dash app ---------------------------------------------------------------------

@@ -60,6 +60,11 @@ DEADLINE_MARGIN = 5.0
 # How long an unread result, progress or job item is kept (the table's TTL).
 DEFAULT_EXPIRE = 3600
 
+# The table's keys (template.yaml: DashJobsTable) and its TTL attribute.
+KEY_SCHEMA = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+ATTRIBUTE_DEFINITIONS = [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}]
+TTL_ATTRIBUTE = "expires"
+
 QUEUED, RUNNING, DONE, CANCELLED, FAILED = "queued", "running", "done", "cancelled", "failed"
 NO_UPDATE = {"_dash_no_update": "_dash_no_update"}
 
@@ -186,11 +191,8 @@ class DynamoStore:
         try:
             self.client.create_table(
                 TableName=self.table,
-                AttributeDefinitions=[
-                    {"AttributeName": "pk", "AttributeType": "S"},
-                    {"AttributeName": "sk", "AttributeType": "S"},
-                ],
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                AttributeDefinitions=ATTRIBUTE_DEFINITIONS,
+                KeySchema=KEY_SCHEMA,
                 BillingMode="PAY_PER_REQUEST",
             )
         except ClientError as err:
@@ -264,6 +266,10 @@ class ThreadInvoker:
         thread.start()
 
 
+def _no_invoker(manager: LambdaManager, payload: bytes) -> None:
+    raise BackgroundConfigError("a background job cannot start another one (the worker has no DASH_JOBS_WORKER)")
+
+
 # --- the manager --------------------------------------------------------------------------------
 
 
@@ -303,13 +309,18 @@ class LambdaManager(BaseBackgroundCallbackManager):
         runs jobs in this process and DASH_JOBS_TABLE=memory keeps them in memory (make dev)."""
         env = os.environ if environ is None else environ
         table, worker = env.get("DASH_JOBS_TABLE"), env.get("DASH_JOBS_WORKER")
-        if not table or not worker:
+        if not table:
             raise BackgroundConfigError(
                 "background callbacks need DASH_JOBS_TABLE and DASH_JOBS_WORKER "
                 "(template.yaml sets them; make serve and make dev set local ones)"
             )
         store: Store = MemoryStore() if table == "memory" else DynamoStore(table)
-        invoker = ThreadInvoker() if worker == "thread" else LambdaInvoker(worker)
+        if not worker:  # the worker function itself: it runs jobs, it starts none
+            invoker: Callable[[LambdaManager, bytes], None] = _no_invoker
+        elif worker == "thread":
+            invoker = ThreadInvoker()
+        else:
+            invoker = LambdaInvoker(worker)
         return cls(
             store,
             invoker,
@@ -559,7 +570,7 @@ def install(app: Any, manager: LambdaManager | None = None, environ: dict[str, s
       the user's choice and stays.
     - The same per callback (`@callback(..., manager=DiskcacheManager(...))`).
     - The server's secret_key (what Dash signs job handles with) from the stack's secret, unless
-      the app set its own.
+      the app set its own. Not in the worker function (no DASH_JOBS_WORKER): it signs nothing.
     """
     env = os.environ if environ is None else environ
     manager = manager or LambdaManager.from_environment(env)
@@ -594,7 +605,7 @@ def install(app: Any, manager: LambdaManager | None = None, environ: dict[str, s
                 background["manager"] = swap(background["manager"])
 
     server = app.server
-    if not server.secret_key:
+    if not server.secret_key and env.get("DASH_JOBS_WORKER"):  # the worker signs no handles
         server.secret_key = _signing_secret(manager, env)
     return manager
 
