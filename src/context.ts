@@ -40,8 +40,12 @@ export interface TemplateContext extends Answers {
   cdnCachedPaths: string[];
   /** false only for the HTTP API `$default` stage, whose URL has no stage segment. */
   hasStagePrefix: boolean;
-  /** The function has environment variables: binary media types (REST), custom domain, sign-in, the CloudFront origin secret, the background jobs' table and worker. */
-  hasFunctionEnvironment: boolean;
+  /**
+   * The one URL prefix people open the dashboard at (DESIGN.md section 7): CloudFront's base path or
+   * "/" with --cdn; else the domain's base path or "/" with --domain; else "/<stage>/", or "/" for
+   * the HTTP API `$default` stage.
+   */
+  publicPrefix: string;
   /** "3.13" for runtime "python3.13". */
   pythonVersion: string;
   /** ruff's target-version, e.g. "py313". */
@@ -82,7 +86,8 @@ export function templateContext(a: Answers): TemplateContext {
     cdnPrefix: a.basePath ? `/${a.basePath}/` : '/',
     cdnCachedPaths: ['_dash-component-suites/*', 'assets/*'].map((p) => (a.basePath ? `${a.basePath}/${p}` : p)),
     hasStagePrefix: a.stage !== '$default',
-    hasFunctionEnvironment: a.api === 'rest' || a.domain !== '' || a.auth === 'cognito' || a.cdn || a.background,
+    publicPrefix:
+      a.cdn || a.domain ? (a.basePath ? `/${a.basePath}/` : '/') : a.stage === '$default' ? '/' : `/${a.stage}/`,
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),
     samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),

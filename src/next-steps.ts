@@ -3,12 +3,16 @@ import path from 'node:path';
 import { bold, cyan, dim } from 'kolorist';
 import type { Answers } from './context.js';
 
-/** The URLs the deployed dashboard answers on (placeholders for what only the deploy knows). */
+/**
+ * The one URL the deployed dashboard answers on (DESIGN.md section 7: one public door per stack),
+ * with placeholders for what only the deploy knows.
+ */
 export function dashboardUrls(a: Answers): string[] {
+  const below = a.basePath ? `${a.basePath}/` : '';
+  if (a.domain) return [`https://${a.domain}/${below}`];
+  if (a.cdn) return [`https://<id>.cloudfront.net/${below}`];
   const stage = a.stage === '$default' ? '' : `${a.stage}/`;
-  const urls = [`https://<api-id>.execute-api.<region>.amazonaws.com/${stage}`];
-  if (a.domain) urls.push(`https://${a.domain}/${a.basePath ? `${a.basePath}/` : ''}`);
-  return urls;
+  return [`https://<api-id>.execute-api.<region>.amazonaws.com/${stage}`];
 }
 
 function shellQuote(s: string): string {
@@ -28,7 +32,9 @@ export function nextSteps(a: Answers, target: string, installed: boolean, cwd = 
   const width = Math.max(...steps.map(([cmd]) => cmd.length));
   const lines = [bold('Next steps:'), ...steps.map(([cmd, why]) => `  ${cyan(cmd.padEnd(width))}  ${why ? dim(why) : ''}`.trimEnd())];
   lines.push('', bold('After deploying, the dashboard is at:'), ...dashboardUrls(a).map((u) => `  ${u}`));
-  if (a.domain && !a.hostedZoneId) {
+  if (a.domain && !a.hostedZoneId && a.cdn) {
+    lines.push(dim(`  (point a DNS record (CNAME) for ${a.domain} at the distribution: the host of the CloudFrontUrl output)`));
+  } else if (a.domain && !a.hostedZoneId) {
     // The stack cannot output it (cfn-lint E6101), so say where to read it.
     const lookup =
       a.api === 'rest'

@@ -13,6 +13,7 @@ import Handlebars from 'handlebars';
 import { stringify as tomlStringify } from 'smol-toml';
 import type { TemplateContext } from './context.js';
 import { stepSync } from './errors.js';
+import { isIncluded } from './files.js';
 import { PRECOMPILED } from './precompiled.js';
 // { noEscape, strict }, shared with scripts/build.mjs, which precompiles the templates with them.
 import COMPILE_OPTIONS from './template-options.json' with { type: 'json' };
@@ -101,7 +102,7 @@ export function outputPath(rel: string): string {
 }
 
 /**
- * Renders every file under `srcDir` into `destDir` (which must exist). `beforeFile` runs before each
+ * Renders every file under `srcDir` that the answers turn on (src/files.ts) into `destDir` (which must exist). `beforeFile` runs before each
  * file (the writer's checkpoint: throwing stops the render between two files).
  * Returns the output paths, relative to destDir, sorted.
  *
@@ -127,7 +128,7 @@ export async function renderTree(
     // Joined by hand: readdir's paths are already normal, and path.join per file cost ~1 ms.
     const abs = entry.parentPath + path.sep + entry.name;
     const rel = abs.slice(root.length + 1);
-    if (isLeftover(rel)) continue;
+    if (isLeftover(rel) || !isIncluded(rel, ctx)) continue;
     const pending = beforeFile();
     if (pending) await pending;
     const out = outputPath(rel);

@@ -1,18 +1,17 @@
-// The default project in a real browser: Debian's chromium, driven by playwright-core, against the
-// project's own `make serve` stand-in for API Gateway (tools/serve.py, the real Lambda handler), at
-// the execute-api URL shape (/<stage>/) and at the custom-domain shapes (root, base path). Then a
-// REST project with wildcard binary media types and an HTTP project through `make sam-local`: SAM
-// CLI's own `sam local start-api` emulation (tools/sam_local.py, the function in-process, no Docker).
+// The example in a real browser: Debian's chromium, driven by playwright-core, at the stack's one
+// public door through the project's own `make serve` (tools/serve.py: the stand-in for that door in
+// front of the real Lambda handler). One project per door shape: API Gateway's own URL (/<stage>/),
+// a custom domain's root and a custom domain's base path. Then a REST project with wildcard binary
+// media types and an HTTP project through `make sam-local`: SAM CLI's own `sam local start-api`
+// emulation (tools/sam_local.py, the function in-process, no Docker), at /.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { execa } from 'execa';
 import type { BrowserContext, Page, Response } from 'playwright-core';
 import { launchChromium } from './chromium.js';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { generateProject, progress } from './harness.js';
-import { settings, venvBin, venvEnv } from './settings.js';
+import { generateProject, progress, startServe } from './harness.js';
+import { settings } from './settings.js';
 import { VARIANTS, expectedAnswers } from './variants.js';
 
 const WHO = 'browser';
@@ -22,17 +21,20 @@ const PAGE_TIMEOUT_MS = 60_000; // the first page load builds the Dash app and s
 const defaultVariant = VARIANTS.find((v) => v.flags.length === 0)!;
 const { stage } = expectedAnswers(defaultVariant);
 const BASE_PATH = 'reports';
+const DOMAIN = ['--domain', 'dash.example.com', '--certificate-arn', 'arn:aws:acm:us-east-1:123456789012:certificate/0b5e9a1c-7d2f-4c1e-9f3a-8e6d5c4b3a21'];
 
 /**
- * The URL shapes one deployed function answers at, and the command that imitates each: the
- * project's own make targets where it has one (PORT=0: a free port), else tools/serve.py directly.
+ * The door shapes a deployed stack has, one project each (a stack has one public door, and `make
+ * serve` serves it): the default project (no name, as `npm create serverless-dash -- --yes` gives)
+ * at its stage, and custom-domain projects at the root and at a base path.
  */
-const SHAPES = [
-  { name: 'stage', command: ['make', 'serve'], prefix: `/${stage}/` },
-  { name: 'custom-domain-root', command: ['make', 'serve-domain'], prefix: '/' },
+const DOORS = [
+  { name: 'stage', project: undefined, flags: defaultVariant.flags, prefix: `/${stage}/` },
+  { name: 'custom-domain-root', project: 'custom-domain-root', flags: DOMAIN, prefix: '/' },
   {
     name: 'custom-domain-base-path',
-    command: ['python', '-m', 'tools.serve', '--custom-domain', '--base-path', BASE_PATH],
+    project: 'custom-domain-base-path',
+    flags: [...DOMAIN, '--base-path', BASE_PATH],
     prefix: `/${BASE_PATH}/`,
   },
 ];
@@ -45,14 +47,11 @@ const SAM_LOCAL_PROJECTS = [
 ];
 
 const outputDir = path.join(settings.outputDir, 'browser');
-let projectDir: string;
 let userDataDir: string;
 let browser: BrowserContext;
 
 beforeAll(async () => {
   await fs.mkdir(outputDir, { recursive: true });
-  // No project name: the default one, as `npm create serverless-dash -- --yes` gives.
-  projectDir = await generateProject(WHO, inject('createBin'), outputDir, undefined, defaultVariant.flags);
   userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'serverless-dash-chromium-'));
   browser = await launchChromium(userDataDir);
 }, TIMEOUT_MS);
@@ -61,55 +60,6 @@ afterAll(async () => {
   await browser?.close();
   if (userDataDir) await fs.rm(userDataDir, { recursive: true, force: true });
 });
-
-/** Starts a serve command (make's or python's) on a free port; resolves once it prints its URL. */
-async function startServe(
-  command: string[],
-  cwd = projectDir,
-): Promise<{ origin: string; printedPath: string; stop: () => Promise<void> }> {
-  const python = venvBin('python');
-  const [cmd, ...args] =
-    command[0] === 'make' ? [...command, `PYTHON=${python}`, 'PORT=0'] : [python, ...command.slice(1), '--port', '0'];
-  const server = execa(cmd, args, {
-    cwd,
-    env: venvEnv(),
-    stdin: 'ignore',
-    buffer: false,
-    reject: false,
-    detached: true, // its own process group: make's child python is stopped with it
-  });
-  const stop = async () => {
-    try {
-      process.kill(-server.pid!, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    await server;
-  };
-  const stderr: string[] = [];
-  server.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const lines = createInterface({ input: server.stdout });
-  try {
-    const url = await new Promise<URL>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${command.join(' ')} printed no URL within 60 s`)), 60_000);
-      lines.on('line', (line) => {
-        const match = /https?:\/\/127\.0\.0\.1:\d+\/\S*/.exec(line);
-        if (match) {
-          clearTimeout(timer);
-          resolve(new URL(match[0]));
-        }
-      });
-      server.then((r) => {
-        clearTimeout(timer);
-        reject(new Error(`${command.join(' ')} exited (${r.exitCode ?? r.signal}) before serving:\n${stderr.join('')}`));
-      });
-    });
-    return { origin: url.origin, printedPath: url.pathname, stop };
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-}
 
 /** What the page shows of the outputs the controls drive. */
 async function readOutputs(page: Page) {
@@ -302,8 +252,7 @@ async function exerciseDashboard(name: string, dir: string, command: string[], p
 
     await clickThroughPages(page, origin, prefix, name);
 
-    // Callbacks went to this prefix's app (a second prefix must have its own callbacks), and
-    // nothing the pages asked for left the prefix.
+    // Callbacks went to the app at this prefix, and nothing the pages asked for left the prefix.
     expect(requests).toContain(`${prefix}_dash-update-component`);
     expect(requests.filter((p) => !p.startsWith(prefix)), 'requests outside the prefix').toEqual([]);
     expect(consoleErrors, 'console errors').toEqual([]);
@@ -314,10 +263,13 @@ async function exerciseDashboard(name: string, dir: string, command: string[], p
   }
 }
 
-describe('browser: the default project through tools/serve.py in Chromium', () => {
-  test.each(SHAPES)(
-    '$name URL ($prefix)',
-    async ({ name, command, prefix }) => exerciseDashboard(name, projectDir, command, prefix),
+describe('browser: the example at the stack\'s public door (make serve) in Chromium', () => {
+  test.each(DOORS)(
+    '$name ($prefix)',
+    async ({ name, project, flags, prefix }) => {
+      const dir = await generateProject(WHO, inject('createBin'), outputDir, project, flags);
+      await exerciseDashboard(name, dir, ['make', 'serve'], prefix);
+    },
     TIMEOUT_MS,
   );
 });

@@ -4,10 +4,14 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import os from 'node:os';
+import { createInterface } from 'node:readline';
 import { execa, type Options } from 'execa';
 import { parseCfnTemplate, type CfnTemplate } from './cfn-yaml.js';
+import { launchChromium } from './chromium.js';
+import { driveDropin } from './dropin/drive.js';
 import { BASE_FLAGS, expectedAnswers, type ExpectedAnswers, type Variant } from './variants.js';
-import { settings, venvBin, venvEnv } from './settings.js';
+import { REPO_ROOT, settings, venvBin, venvEnv } from './settings.js';
 
 const OUTPUT_TAIL_LINES = 60;
 const STEP_TIMEOUT_MS = 15 * 60_000;
@@ -147,7 +151,7 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
         throw new Error(`template.yaml does not parse: ${(e as Error).message}`);
       }
     })();
-    const mismatches = renderedValueMismatches(template, expected);
+    const mismatches = [...renderedValueMismatches(template, expected), ...publicDoorMismatches(template, expected)];
     if (mismatches.length) throw new Error(`template.yaml disagrees with the flags or the stack defaults:\n  ${mismatches.join('\n  ')}`);
   });
   await runStep(who, 'pytest', venvBin('python'), ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], inProject);
@@ -165,11 +169,12 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
   });
   if (expected.runtime === ctx.buildRuntime) {
     await runStep(who, 'sam build', venvBin('sam'), ['build'], inProject);
-    await checkStep(who, 'build artefact', () => checkArtefact(dir, parseCfnTemplate(templateYaml)));
+    await checkStep(who, 'build artefact', () => checkArtefact(dir, parseCfnTemplate(templateYaml), expected));
     if (variant.addDependency) await addDependency(who, dir, variant.addDependency, parseCfnTemplate(templateYaml), inProject);
   } else {
     progress(who, `sam build skipped: ${expected.runtime} is not the local Python (${ctx.buildRuntime})`);
   }
+  await dropInApp(who, dir, publicPrefix(expected), DROPIN_BROWSER_VARIANTS.includes(variant.id), inProject);
   progress(who, `PASSED (${seconds(started)})`);
   if (!settings.keepOutput) await fs.rm(dir, { recursive: true, force: true });
 }
@@ -328,8 +333,8 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
     const route53 = resolve(domain.Route53) as Record<string, unknown> | undefined;
     compare('Domain.Route53.HostedZoneId', route53?.HostedZoneId, want.hostedZoneId || undefined);
   }
-  // The function is told its custom domain and base path (src/adapter/doors.py), and nothing when
-  // there is none: a stale variable would give the wrong prefix to requests through that domain.
+  // The function is told its custom domain and base path (src/serverless_dash/doors.py), and nothing
+  // when there is none: a stale variable would give the wrong prefix to requests through that domain.
   const variables = ((fn.Environment as Record<string, unknown> | undefined)?.Variables ?? {}) as Record<string, unknown>;
   const apiDomain = want.cdn ? '' : want.domain; // behind CloudFront the API has no domain of its own
   compare('Function DASH_CUSTOM_DOMAIN', variables.DASH_CUSTOM_DOMAIN, apiDomain || undefined);
@@ -367,6 +372,29 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
   const deny = statements.find((s) => s.Effect === 'Deny');
   compare('Api.Auth.ResourcePolicy Deny NotIpAddress aws:SourceIp', deny?.Condition?.NotIpAddress?.['aws:SourceIp'], want.auth === 'ip' ? want.allowIp : undefined);
   return mismatches;
+}
+
+/**
+ * One public door per stack: the function serves the app DASH_APP names at the prefix people open
+ * (DASH_PUBLIC_PREFIX), and with a custom domain of its own the API's execute-api URL is closed.
+ * One line per mismatch.
+ */
+export function publicDoorMismatches(t: CfnTemplate, want: ExpectedAnswers): string[] {
+  const [, fnProps] = dashFunction(t);
+  const fn = { ...t.Globals?.Function, ...fnProps };
+  const variables = ((fn.Environment as Record<string, unknown> | undefined)?.Variables ?? {}) as Record<string, unknown>;
+  const [apiType, globalsKey] = want.api === 'rest' ? ['AWS::Serverless::Api', 'Api'] : ['AWS::Serverless::HttpApi', 'HttpApi'];
+  const [, apiProps] = onlyResource(t, apiType);
+  const api = { ...t.Globals?.[globalsKey], ...apiProps };
+  const closed = Boolean(want.domain) && !want.cdn; // behind CloudFront, the origin lock closes it
+  const found: [string, unknown, unknown][] = [
+    ['Function DASH_APP', variables.DASH_APP, 'app:app'],
+    ['Function DASH_PUBLIC_PREFIX', variables.DASH_PUBLIC_PREFIX, publicPrefix(want)],
+    [`${apiType}.DisableExecuteApiEndpoint`, api.DisableExecuteApiEndpoint, closed ? true : undefined],
+  ];
+  return found
+    .filter(([, actual, expected]) => !isDeepStrictEqual(actual, expected))
+    .map(([what, actual, expected]) => `${what}: expected ${JSON.stringify(expected)}, template.yaml has ${JSON.stringify(actual)}`);
 }
 
 /** Lambda's limit on a function's code, unzipped (250 MB, in MiB as AWS counts it). */
@@ -452,17 +480,33 @@ function mismatchesOfDistribution(
   compare('Route53 RecordSetGroup.HostedZoneId', records[0]?.Properties?.HostedZoneId, want.hostedZoneId || undefined);
 }
 
-/** The built function holds the handler, the dashboard package, its dependencies and the icon's bytes. */
-async function checkArtefact(dir: string, t: CfnTemplate): Promise<void> {
+/** The built function holds the platform package (its optional modules only when chosen), the
+ *  user's app, its dependencies and the icon's bytes. */
+async function checkArtefact(dir: string, t: CfnTemplate, want: ExpectedAnswers): Promise<void> {
   const [functionId] = dashFunction(t);
   const built = path.join(dir, '.aws-sam', 'build', functionId);
-  const required = ['handler.py', 'adapter/doors.py', 'dashboard/__init__.py', 'dash/__init__.py', 'apig_wsgi/__init__.py'];
+  const required = [
+    'serverless_dash/handler.py',
+    'serverless_dash/loader.py',
+    'serverless_dash/doors.py',
+    'app.py',
+    'pages/overview.py',
+    'dash/__init__.py',
+    'apig_wsgi/__init__.py',
+  ];
+  const isFile = (rel: string) => fs.stat(path.join(built, rel)).then((s) => s.isFile(), () => false);
   const missing: string[] = [];
-  for (const rel of required) {
-    const ok = await fs.stat(path.join(built, rel)).then((s) => s.isFile(), () => false);
-    if (!ok) missing.push(rel);
-  }
+  for (const rel of required) if (!(await isFile(rel))) missing.push(rel);
   if (missing.length) throw new Error(`${path.relative(dir, built)}/ lacks ${missing.join(', ')}`);
+  const optional: Record<string, [boolean, string]> = {
+    'serverless_dash/auth.py': [want.auth === 'cognito', '--auth cognito'],
+    'serverless_dash/cdn.py': [want.cdn, '--cdn'],
+    'serverless_dash/background.py': [want.background, '--background'],
+    'serverless_dash/worker.py': [want.background, '--background'],
+  };
+  for (const [rel, [chosen, flag]] of Object.entries(optional)) {
+    if ((await isFile(rel)) !== chosen) throw new Error(`${rel} is ${chosen ? 'missing from' : 'in'} the build (only with ${flag})`);
+  }
   const icon = 'assets/favicon.ico';
   const [builtIcon, sourceIcon] = await Promise.all([
     fs.readFile(path.join(built, icon)).catch(() => Buffer.alloc(0)),
@@ -479,5 +523,131 @@ async function checkArtefact(dir: string, t: CfnTemplate): Promise<void> {
     if (!stored || !decode(stored).equals(original)) {
       throw new Error(`${path.relative(dir, built)}/${plotly}${suffix} is missing or does not decompress to ${plotly}`);
     }
+  }
+}
+
+/** The URL prefix the stack serves the app at (template.yaml's DASH_PUBLIC_PREFIX): CloudFront's or
+ *  the custom domain's base path (or /) when the stack has one, else the stage on API Gateway's URL. */
+export function publicPrefix(want: ExpectedAnswers): string {
+  if (want.cdn || want.domain) return want.basePath ? `/${want.basePath}/` : '/';
+  return want.stage === '$default' ? '/' : `/${want.stage}/`;
+}
+
+/** The variants whose drop-in app a browser drives too: REST and HTTP, API Gateway's URL with a
+ *  stage and with $default, a custom domain's base path, CloudFront (the rest run its tests only). */
+export const DROPIN_BROWSER_VARIANTS: readonly string[] = [
+  'rest-default-py313',
+  'rest-domain-basepath-py312',
+  'http-nodomain-stage-default-py314',
+  'http-cdn-domain-basepath-hz-py311-x86',
+];
+
+/** An ordinary Dash Pages app (test/matrix/dropin/app/, as Dash's documentation writes one) and a
+ *  page of it whose layout raises (dropin/broken.py). */
+export const DROPIN_DIR = path.join(REPO_ROOT, 'test', 'matrix', 'dropin');
+const BROKEN_PAGE = 'broken.py';
+const BROKEN_MODULE = 'pages.broken';
+/** The example the generated project ships, which a user replaces with their app. */
+const EXAMPLE_FILES = ['app.py', 'pages', 'data.py', 'gapminder.csv', 'assets'];
+
+/**
+ * The issue's "bring your own Dash app", for real: the example goes, an ordinary Dash Pages app comes
+ * in with one page whose layout raises. The project's own pytest must fail, and only on that page,
+ * naming it; without that page it passes; `ruff format` then `ruff check` pass (ruff's defaults for
+ * the user's code); and in DROPIN_BROWSER_VARIANTS a browser drives the app at the public door.
+ */
+export async function dropInApp(who: string, dir: string, prefix: string, browser: boolean, inProject: StepOptions): Promise<void> {
+  const src = path.join(dir, 'src');
+  await checkStep(who, 'drop-in: replace the example', async () => {
+    for (const name of EXAMPLE_FILES) await fs.rm(path.join(src, name), { recursive: true, force: true });
+    await fs.cp(path.join(DROPIN_DIR, 'app'), src, { recursive: true });
+    await fs.copyFile(path.join(DROPIN_DIR, BROKEN_PAGE), path.join(src, 'pages', BROKEN_PAGE));
+  });
+  const pytest = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'];
+  await checkStep(who, 'drop-in: pytest fails naming the broken page', async () => {
+    const result = await execa(venvBin('python'), pytest, { cwd: dir, env: venvEnv(), reject: false, all: true, stdin: 'ignore' });
+    const all = String(result.all ?? '');
+    if (inProject.log) await fs.appendFile(inProject.log, `\n$ (cd ${dir} && ${result.command})  [broken page in]\n${all}\n[exit ${result.exitCode}]\n`);
+    if (result.exitCode !== 1) throw new Error(`pytest exited ${result.exitCode}, not 1 (tests failed), with ${BROKEN_MODULE} in:\n${tail(all)}`);
+    const failed = all.split('\n').filter((l) => l.startsWith('FAILED ') || l.startsWith('ERROR '));
+    const named = failed.filter((l) => l.includes(`tests/test_app.py::test_page[${BROKEN_MODULE}:`));
+    if (named.length !== 1 || failed.length !== 1) {
+      throw new Error(`expected exactly one failure, test_app's for ${BROKEN_MODULE}; pytest reported:\n${failed.join('\n') || '(no FAILED line)'}\n${tail(all)}`);
+    }
+    if (!all.includes(`page ${BROKEN_MODULE} (${prefix}broken-page): its layout raised`)) {
+      throw new Error(`the failure does not say page ${BROKEN_MODULE} (${prefix}broken-page): its layout raised:\n${tail(all)}`);
+    }
+    if (!all.includes('IndexError')) throw new Error(`the failure does not show the layout's error (IndexError):\n${tail(all)}`);
+  });
+  await fs.rm(path.join(src, 'pages', BROKEN_PAGE));
+  await runStep(who, 'drop-in: pytest', venvBin('python'), pytest, inProject);
+  await runStep(who, 'drop-in: ruff format', venvBin('ruff'), ['format', '--no-cache', '.'], inProject);
+  await runStep(who, 'drop-in: ruff check', venvBin('ruff'), ['check', '--no-cache', '.'], inProject);
+  await runStep(who, 'drop-in: ruff format --check', venvBin('ruff'), ['format', '--no-cache', '--check', '.'], inProject);
+  if (!browser) return;
+  await checkStep(who, 'drop-in: browser', async () => {
+    const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'serverless-dash-chromium-'));
+    const context = await launchChromium(userDataDir);
+    const server = await startServe(['make', 'serve'], dir);
+    try {
+      if (server.printedPath !== prefix) throw new Error(`make serve printed ${server.printedPath}, the stack's prefix is ${prefix}`);
+      await driveDropin(context, server.origin, prefix, path.join(settings.outputDir, 'matrix', `${path.basename(dir)}-dropin.png`));
+    } finally {
+      await server.stop();
+      await context.close();
+      await fs.rm(userDataDir, { recursive: true, force: true });
+    }
+  });
+}
+
+/**
+ * Starts a serve command of the project in `dir` on a free port: `make <target>` (PORT=0, the venv's
+ * Python) or `python -m ...`; resolves once it prints its URL (http://127.0.0.1:<port>/<prefix>).
+ */
+export async function startServe(
+  command: string[],
+  dir: string,
+): Promise<{ origin: string; printedPath: string; stop: () => Promise<void> }> {
+  const python = venvBin('python');
+  const [cmd, ...args] =
+    command[0] === 'make' ? [...command, `PYTHON=${python}`, 'PORT=0'] : [python, ...command.slice(1), '--port', '0'];
+  const server = execa(cmd, args, {
+    cwd: dir,
+    env: venvEnv(),
+    stdin: 'ignore',
+    buffer: false,
+    reject: false,
+    detached: true, // its own process group: make's child python is stopped with it
+  });
+  const stop = async () => {
+    try {
+      process.kill(-server.pid!, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    await server;
+  };
+  const stderr: string[] = [];
+  server.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const lines = createInterface({ input: server.stdout });
+  try {
+    const url = await new Promise<URL>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${command.join(' ')} printed no URL within 60 s`)), 60_000);
+      lines.on('line', (line) => {
+        const match = /https?:\/\/127\.0\.0\.1:\d+\/\S*/.exec(line);
+        if (match) {
+          clearTimeout(timer);
+          resolve(new URL(match[0]));
+        }
+      });
+      server.then((r) => {
+        clearTimeout(timer);
+        reject(new Error(`${command.join(' ')} exited (${r.exitCode ?? r.signal}) before serving:\n${stderr.join('')}`));
+      });
+    });
+    return { origin: url.origin, printedPath: url.pathname, stop };
+  } catch (e) {
+    await stop();
+    throw e;
   }
 }

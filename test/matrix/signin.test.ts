@@ -1,11 +1,11 @@
-// Sign-in (--auth cognito) end to end in a real browser: Debian's chromium signs in at every door of
-// a generated project (its `make serve` at the execute-api shape /<stage>/, and `make serve-domain`
-// at the custom domain's base path, both running at once) against a real OpenID Connect provider:
-// `oidc-provider`, OpenID Certified, configured like Cognito's managed login (authorization code with
-// PKCE required, RS256 ID tokens with token_use, a JWKS, refresh tokens without offline_access, a
-// logout endpoint that needs no confirmation, no consent page). The dashboard draws and its callbacks
-// answer; a reload keeps the session; a second door signs in through the provider's session; the
-// page says so when its session is gone; sign-out locks the door again.
+// Sign-in (--auth cognito) end to end in a real browser: Debian's chromium signs in at the public door
+// of a generated project (its `make serve`: the stand-in for the stack's one door, here the custom
+// domain's base path /kpi/) against a real OpenID Connect provider: `oidc-provider`, OpenID Certified,
+// configured like Cognito's managed login (authorization code with PKCE required, RS256 ID tokens with
+// token_use, a JWKS, refresh tokens without offline_access, a logout endpoint that needs no
+// confirmation, no consent page). The dashboard draws and its callbacks answer; a reload keeps the
+// session; a deep link opened without a session comes back to its page through the provider's
+// session; the page says so when its session is gone; sign-out locks the door again.
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -31,7 +31,6 @@ const variant = VARIANTS.find((v) => v.id === 'rest-cognito-domain-basepath-py31
 const answers = expectedAnswers(variant);
 
 interface Door {
-  name: string;
   command: string[];
   prefix: string;
   port: number;
@@ -44,7 +43,7 @@ let userDataDir: string;
 let browser: BrowserContext;
 let providerServer: http.Server;
 let issuer: string;
-let doors: Door[];
+let door: Door;
 const serves: (() => Promise<void>)[] = [];
 
 async function freePort(): Promise<number> {
@@ -56,7 +55,7 @@ async function freePort(): Promise<number> {
 }
 
 /** oidc-provider, configured like Cognito's managed login for a public client with PKCE. */
-async function startProvider(port: number, clientDoors: Door[]): Promise<http.Server> {
+async function startProvider(port: number, clientDoor: Door): Promise<http.Server> {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'local-signing-key', use: 'sig', alg: 'RS256' };
   const provider = new Provider(issuer, {
@@ -66,8 +65,8 @@ async function startProvider(port: number, clientDoors: Door[]): Promise<http.Se
         token_endpoint_auth_method: 'none', // no secret: PKCE instead
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-        redirect_uris: clientDoors.map((d) => `${d.origin}${d.prefix}_auth/callback`),
-        post_logout_redirect_uris: clientDoors.map((d) => `${d.origin}${d.prefix}_auth/signed-out`),
+        redirect_uris: [`${clientDoor.origin}${clientDoor.prefix}_auth/callback`],
+        post_logout_redirect_uris: [`${clientDoor.origin}${clientDoor.prefix}_auth/signed-out`],
         id_token_signed_response_alg: 'RS256',
       },
     ],
@@ -116,7 +115,7 @@ async function startProvider(port: number, clientDoors: Door[]): Promise<http.Se
 /** Starts a serve command on its port, with sign-in pointed at the provider; resolves once it says so. */
 async function startServe(door: Door): Promise<string> {
   const python = venvBin('python');
-  const [cmd, ...args] = door.command[0] === 'make' ? [...door.command, `PYTHON=${python}`, `PORT=${door.port}`] : [python, ...door.command.slice(1), '--port', String(door.port)];
+  const [cmd, ...args] = [...door.command, `PYTHON=${python}`, `PORT=${door.port}`];
   // Only the issuer and the client: the endpoints come from the provider's discovery document.
   const env = { ...venvEnv(), DASH_AUTH_ISSUER: issuer, DASH_AUTH_CLIENT_ID: CLIENT_ID };
   const server = execa(cmd, args, { cwd: projectDir, env, stdin: 'ignore', buffer: false, reject: false, detached: true });
@@ -151,21 +150,13 @@ beforeAll(async () => {
   projectDir = await generateProject(WHO, inject('createBin'), outputDir, 'signin-dash', variant.flags);
   const providerPort = await freePort();
   issuer = `http://127.0.0.1:${providerPort}`;
-  const shapes = [
-    { name: 'stage', command: ['make', 'serve'], prefix: `/${answers.stage}/` },
-    { name: 'custom-domain', command: ['make', 'serve-domain'], prefix: `/${answers.basePath}/` },
-  ];
-  doors = [];
-  for (const shape of shapes) {
-    const port = await freePort();
-    doors.push({ ...shape, port, origin: `http://127.0.0.1:${port}` });
-  }
-  providerServer = await startProvider(providerPort, doors);
-  progress(WHO, `oidc-provider at ${issuer}; doors ${doors.map((d) => d.origin + d.prefix).join(', ')}`);
-  for (const door of doors) {
-    const said = await startServe(door);
-    expect(said, door.name).toBe(`Sign-in: ON, with ${issuer} as the provider (client ${CLIENT_ID})`);
-  }
+  // The stack's one public door: the custom domain's base path (its execute-api URL is disabled).
+  const port = await freePort();
+  door = { command: ['make', 'serve'], prefix: `/${answers.basePath}/`, port, origin: `http://127.0.0.1:${port}` };
+  providerServer = await startProvider(providerPort, door);
+  progress(WHO, `oidc-provider at ${issuer}; the door ${door.origin}${door.prefix}`);
+  const said = await startServe(door);
+  expect(said).toBe(`Sign-in: ON, with ${issuer} as the provider (client ${CLIENT_ID})`);
   userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'serverless-dash-signin-'));
   browser = await launchChromium(userDataDir);
 }, TIMEOUT_MS);
@@ -178,7 +169,7 @@ afterAll(async () => {
 });
 
 /** The dashboard drew and its initial callbacks answered: the charts and the KPIs are filled in. */
-async function expectDashboard(page: Page, door: Door) {
+async function expectDashboard(page: Page) {
   await page.locator('#scatter .main-svg').first().waitFor({ timeout: PAGE_TIMEOUT_MS });
   await page.waitForFunction(() => document.querySelector('#kpi-countries')?.textContent, undefined, { timeout: PAGE_TIMEOUT_MS });
   expect(new URL(page.url()).pathname.startsWith(door.prefix)).toBe(true);
@@ -187,7 +178,7 @@ async function expectDashboard(page: Page, door: Door) {
 
 describe('sign-in in Chromium against oidc-provider', () => {
   test(
-    'every door: sign in, the dashboard and its callbacks, reload, a second door at once, a lost session, sign-out',
+    'the public door: sign in, the dashboard and its callbacks, reload, a deep link, a lost session, sign-out',
     async () => {
       const page = await browser.newPage();
       const visits: string[] = [];
@@ -196,20 +187,21 @@ describe('sign-in in Chromium against oidc-provider', () => {
         visits.push(r.url());
         if (new URL(r.url()).pathname.endsWith('_dash-update-component')) callbacks.push(r);
       });
-      const [first, second] = doors;
+      const home = `${door.origin}${door.prefix}`;
 
       // Signed out: the page goes to the provider's login (PKCE and state in the request).
-      await page.goto(`${first.origin}${first.prefix}`, { timeout: PAGE_TIMEOUT_MS });
+      await page.goto(home, { timeout: PAGE_TIMEOUT_MS });
       await page.locator('input[name="login"]').waitFor({ timeout: PAGE_TIMEOUT_MS });
       const authorize = new URL(visits.find((u) => u.startsWith(`${issuer}/oauth2/authorize`))!);
       expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
       expect(authorize.searchParams.get('state')).toBeTruthy();
+      expect(authorize.searchParams.get('redirect_uri')).toBe(`${home}_auth/callback`);
       await page.locator('input[name="login"]').fill('alice');
       await page.locator('input[name="password"]').fill('any password');
       await page.locator('button[type="submit"]').first().click();
 
       // Back at the door, signed in: the dashboard draws, the initial callbacks answer 200.
-      await expectDashboard(page, first);
+      await expectDashboard(page);
       // A callback answers: the continent dropdown drives the KPIs (a server-side callback).
       const before = callbacks.length;
       const kpis = await page.locator('#kpi-countries').textContent();
@@ -219,50 +211,60 @@ describe('sign-in in Chromium against oidc-provider', () => {
       expect(callbacks.length).toBeGreaterThan(before);
       const statuses = await Promise.all(callbacks.map(async (r) => (await r.response())?.status()));
       expect(statuses.every((s) => s === 200), String(statuses)).toBe(true);
-      const cookies = await browser.cookies(`${first.origin}${first.prefix}`);
+      const cookies = await browser.cookies(home);
       const session = cookies.find((c) => c.name === 'dash_session')!;
       expect(session.httpOnly).toBe(true);
       expect(session.sameSite).toBe('Lax');
-      expect(session.path).toBe(first.prefix);
-      await page.screenshot({ path: path.join(outputDir, `${first.name}-signed-in.png`), fullPage: true });
+      expect(session.path).toBe(door.prefix);
+      await page.screenshot({ path: path.join(outputDir, 'signed-in.png'), fullPage: true });
 
       // A reload keeps the session: no trip to the provider.
       visits.length = 0;
       await page.reload({ timeout: PAGE_TIMEOUT_MS });
-      await expectDashboard(page, first);
+      await expectDashboard(page);
       expect(visits.filter((u) => u.startsWith(issuer))).toEqual([]);
 
-      // The second door, at the same time: its own cookies, signed in through the provider's session.
-      const other = await browser.newPage();
-      await other.goto(`${second.origin}${second.prefix}`, { timeout: PAGE_TIMEOUT_MS });
-      await expectDashboard(other, second);
-      await other.screenshot({ path: path.join(outputDir, `${second.name}-signed-in.png`), fullPage: true });
-      await page.reload({ timeout: PAGE_TIMEOUT_MS });
-      await expectDashboard(page, first);
-
-      // The session of the second door ends while its page is open: the page says so.
+      // Without the door's cookies, a deep link goes through the provider (its session: no login
+      // form) and comes back to its own page, which routes and draws.
       await browser.clearCookies({ name: 'dash_session' });
       await browser.clearCookies({ name: 'dash_refresh' });
-      const status = await other.evaluate(async (prefix) => (await fetch(`${prefix}_dash-layout`)).status, second.prefix);
+      const other = await browser.newPage();
+      const deepLink = `${home}country/sweden`;
+      const otherVisits: string[] = [];
+      other.on('request', (r) => otherVisits.push(r.url()));
+      await other.goto(deepLink, { timeout: PAGE_TIMEOUT_MS });
+      await other.locator('#country-name', { hasText: 'Sweden' }).waitFor({ timeout: PAGE_TIMEOUT_MS });
+      await other.locator('.main-svg').nth(1).waitFor({ timeout: PAGE_TIMEOUT_MS }); // its two charts drew
+      expect(other.url()).toBe(deepLink);
+      expect(otherVisits.some((u) => u.startsWith(`${issuer}/oauth2/authorize`))).toBe(true);
+      expect(await other.locator('#dash-auth-sign-out').count()).toBe(1);
+      await other.screenshot({ path: path.join(outputDir, 'deep-link-signed-in.png'), fullPage: true });
+
+      // The session ends while the page is open: the page says so.
+      await browser.clearCookies({ name: 'dash_session' });
+      await browser.clearCookies({ name: 'dash_refresh' });
+      const status = await other.evaluate(async (prefix) => (await fetch(`${prefix}_dash-layout`)).status, door.prefix);
       expect(status).toBe(401);
       await other.locator('#dash-auth-signed-out', { hasText: 'You are signed out' }).waitFor();
       expect(await other.locator('#dash-auth-signed-out a').getAttribute('href')).toBe(
-        `${second.prefix}_auth/sign-in?return_to=${encodeURIComponent(second.prefix)}`,
+        `${door.prefix}_auth/sign-in?return_to=${encodeURIComponent(`${door.prefix}country/sweden`)}`,
       );
       // "Sign in again" goes back to the same page, through the provider's session.
       await other.locator('#dash-auth-signed-out a').click();
-      await expectDashboard(other, second);
+      await other.locator('#country-name', { hasText: 'Sweden' }).waitFor({ timeout: PAGE_TIMEOUT_MS });
+      expect(other.url()).toBe(deepLink);
 
       // Sign-out: cookies cleared, the provider's session ended, the door locked again.
-      await page.goto(`${first.origin}${first.prefix}`, { timeout: PAGE_TIMEOUT_MS });
+      await page.goto(home, { timeout: PAGE_TIMEOUT_MS });
+      await expectDashboard(page);
       await page.locator('#dash-auth-sign-out').click();
-      await page.waitForURL(`${first.origin}${first.prefix}_auth/signed-out`, { timeout: PAGE_TIMEOUT_MS });
+      await page.waitForURL(`${home}_auth/signed-out`, { timeout: PAGE_TIMEOUT_MS });
       expect(await page.locator('h1').textContent()).toBe('You are signed out');
-      const left = await browser.cookies(`${first.origin}${first.prefix}`);
+      const left = await browser.cookies(home);
       expect(left.filter((c) => c.name.startsWith('dash_')).map((c) => c.name)).toEqual([]);
-      const layout = await page.evaluate(async (prefix) => (await fetch(`${prefix}_dash-layout`)).status, first.prefix);
+      const layout = await page.evaluate(async (prefix) => (await fetch(`${prefix}_dash-layout`)).status, door.prefix);
       expect(layout).toBe(401);
-      await page.goto(`${first.origin}${first.prefix}`, { timeout: PAGE_TIMEOUT_MS });
+      await page.goto(home, { timeout: PAGE_TIMEOUT_MS });
       await page.locator('input[name="login"]').waitFor({ timeout: PAGE_TIMEOUT_MS }); // asked to sign in again
       await page.screenshot({ path: path.join(outputDir, 'signed-out.png'), fullPage: true });
       await page.close();

@@ -1,23 +1,109 @@
+"""The platform tests' shared setup: one function, as Lambda runs it, for the whole session.
+
+Before anything imports the platform, the process gets the environment template.yaml gives the
+function (tools/stack_config.py: DASH_PUBLIC_PREFIX and the rest), with DASH_APP naming the platform
+tests' own app (tests/fixture_app/, never the example in src/). The platform then imports that app
+once, at the stack's public prefix, exactly as a Lambda container does: Dash keeps one page registry
+and one set of global callbacks per process, so every test in this process shares that one app and
+goes through the stack's one public door. The user's app is tested in a process of its own
+(tests/test_app.py).
+"""
+
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import mimetypes
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from flask import Response
 
-import handler
 from tools.apigateway import LocalGateway
-from tools.cloudfront import LocalCloudFront, distribution_for
-from tools.stack_config import StackConfig, stack_config
+from tools.stack_config import APP_VARIABLE, HANDLER_MODULE, StackConfig, stack_config
 
 if TYPE_CHECKING:
     from tools.local_aws import LocalAws
 
-EVENTS = Path(__file__).parent / "events"
+TESTS = Path(__file__).resolve().parent
+EVENTS = TESTS / "events"
+FIXTURE_APP = TESTS / "fixture_app"
+# The fixture app, importable with tests/ on sys.path (as here, and in a subprocess's PYTHONPATH).
+FIXTURE_APP_SPEC = "fixture_app.app:app"
+# Variables of the stack's environment a test run never takes from template.yaml: sign-in is off
+# (tests/test_auth.py turns it on against a local provider), and the app is the fixture app.
+NOT_FROM_TEMPLATE = ("DASH_AUTH",)
+
+CONFIG = stack_config()
+
+
+def fixture_app_environment(config: StackConfig = CONFIG) -> dict[str, str]:
+    """The variables template.yaml gives the function, as Lambda sets them, for the fixture app."""
+    env = {k: v for k, v in config.string_environment().items() if k not in NOT_FROM_TEMPLATE}
+    env[APP_VARIABLE] = FIXTURE_APP_SPEC
+    return env
+
+
+def subprocess_environment(**changes: str) -> dict[str, str]:
+    """The environment of a child Python that imports the platform as this process did: the
+    function's variables, src/, the project root and tests/ on its path, plus `changes`."""
+    env = {k: v for k, v in os.environ.items() if k not in NOT_FROM_TEMPLATE and k != "AWS_SAM_LOCAL"}
+    env.update(fixture_app_environment())
+    env["PYTHONPATH"] = os.pathsep.join([str(TESTS.parent / "src"), str(TESTS.parent), str(TESTS)])
+    env.update(changes)
+    return env
+
+
+# Once per session, before any test module imports the platform.
+for _name in (*NOT_FROM_TEMPLATE, "AWS_SAM_LOCAL"):
+    os.environ.pop(_name, None)
+os.environ.update(fixture_app_environment())
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+handler = importlib.import_module(HANDLER_MODULE)
+app = handler.app
+
+# Answers of known types and sizes, for the binary and size-limit tests: Flask routes on the app's
+# server, as an app may add its own (added before the first request, as Flask requires).
+SAMPLES = {
+    "image/png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+    "image/jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)),
+    "image/svg+xml": b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>',
+    "font/woff2": b"wOF2\x00\x01\x00\x00" + bytes(range(256)),
+    "application/octet-stream": bytes(range(256)) * 4,
+}
+SAMPLE_ROUTE = "_platform-test/sample/"
+OVERSIZE_ROUTE = "_platform-test/oversize"
+OVERSIZE = 6_291_456  # characters of text: over Lambda's limit once in JSON
+
+
+def _sample(kind: str, sub: str) -> Response:
+    return Response(SAMPLES[f"{kind}/{sub}"], mimetype=f"{kind}/{sub}")
+
+
+app.server.add_url_rule(f"/{SAMPLE_ROUTE}<kind>/<sub>", view_func=_sample)
+app.server.add_url_rule(f"/{OVERSIZE_ROUTE}", view_func=lambda: "x" * OVERSIZE)
+
+
+# The fixture app's greeting (tests/fixture_app/pages/chart.py), as the renderer posts it when the
+# name is typed; the name "raise" makes the callback raise.
+def greet_callback(name: str = "Lambda") -> dict:
+    return {
+        "output": "greeting.children",
+        "outputs": {"id": "greeting", "property": "children"},
+        "inputs": [{"id": "name", "property": "value", "value": name}],
+        "state": [],
+        "changedPropIds": ["name.value"],
+    }
+
+
+GREET_CALLBACK = greet_callback()
+GREETING = "Hello, Lambda!"
 
 
 def load_event(name: str) -> dict:
@@ -26,42 +112,47 @@ def load_event(name: str) -> dict:
 
 @pytest.fixture(scope="session")
 def config() -> StackConfig:
-    """The API as template.yaml defines it: stage, binary media types, domain."""
-    return stack_config()
+    """The stack as template.yaml defines it: API, stage, binary media types, domain, prefix."""
+    return CONFIG
 
 
 @pytest.fixture(autouse=True)
-def function_environment(config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The environment variables template.yaml gives the function, as Lambda would set them."""
-    env = config.string_environment()
-    # The dashboard's tests run with sign-in off (a stack with --auth cognito sets DASH_AUTH):
-    # tests/test_auth.py turns it on, against a local OpenID Connect provider.
-    env.pop("DASH_AUTH", None)
-    monkeypatch.delenv("DASH_AUTH", raising=False)
+def function_environment(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Each test starts from the function's environment (a test's own changes are undone after it)."""
+    env = fixture_app_environment()
+    for name in (*NOT_FROM_TEMPLATE, "AWS_SAM_LOCAL"):
+        monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
 
 
+def public_gateway(config: StackConfig, **options: object) -> LocalGateway:
+    """API Gateway at the stack's public door: the custom domain (and its base path) when
+    template.yaml has one, else the execute-api URL (/<stage>/, or / for $default)."""
+    return LocalGateway(config, handler.lambda_handler, custom_domain=bool(config.domain), **options)
+
+
 @pytest.fixture
 def gateway(config: StackConfig) -> LocalGateway:
-    """API Gateway's own URL: https://<id>.execute-api.<region>.amazonaws.com/<stage>/"""
-    return LocalGateway(config, handler.lambda_handler)
-
-
-@pytest.fixture
-def domain_gateway(config: StackConfig) -> LocalGateway:
-    """The custom-domain URL: https://<domain>/ or https://<domain>/<base path>/ (a REST or HTTP
-    API gets both shapes, whether or not this template has a domain)."""
-    return LocalGateway(config, handler.lambda_handler, custom_domain=True)
+    """The stack's public door, through a local API Gateway."""
+    door = public_gateway(config)
+    assert door.prefix == config.public_prefix, (door.prefix, config.public_prefix)
+    return door
 
 
 @pytest.fixture
 def binary_gateway(config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> LocalGateway:
-    """The execute-api URL of this API with BinaryMediaTypes */* (the default), under which API
-    Gateway decodes every base64 body and the handler may compress every response."""
+    """The public door of this API with BinaryMediaTypes */* (the default), under which API Gateway
+    decodes every base64 body and the handler may compress every response."""
     monkeypatch.setenv("DASH_BINARY_MEDIA_TYPES", "*/*")
-    return LocalGateway(dataclasses.replace(config, binary_media_types=("*/*",)), handler.lambda_handler)
+    return public_gateway(dataclasses.replace(config, binary_media_types=("*/*",)))
+
+
+def refusal(config: StackConfig) -> str:
+    """The short answer of a door that is not the stack's public one."""
+    where = f"https://{config.domain}{config.public_prefix}" if config.domain else config.public_prefix
+    return f"Not Found: this dashboard is served at {where}"
 
 
 @pytest.fixture
@@ -75,21 +166,6 @@ def no_system_mime_types(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mimetypes, "_db", None)
     mimetypes.init()
     mimetypes.add_type("application/javascript", ".js")
-
-
-# What Secrets Manager generates for the stack (64 letters and digits), as a test stand-in.
-ORIGIN_SECRET = "TestOriginSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL"  # noqa: S105 - a test value
-
-
-@pytest.fixture
-def cloudfront(config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> LocalCloudFront:
-    """The CloudFront distribution in front of this API, as deployed: the function knows the
-    origin secret (DASH_ORIGIN_SECRET, resolved from Secrets Manager) and CloudFront sends it.
-    Without --cdn, the distribution --cdn would add."""
-    monkeypatch.setenv("DASH_ORIGIN_SECRET", ORIGIN_SECRET)
-    monkeypatch.setenv("DASH_ORIGIN_SECRET_PREVIOUS", "")
-    monkeypatch.delenv("AWS_SAM_LOCAL", raising=False)
-    return distribution_for(config, ORIGIN_SECRET)
 
 
 @pytest.fixture(scope="session")

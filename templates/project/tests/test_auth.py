@@ -1,8 +1,9 @@
-"""Sign-in (src/adapter/auth.py) through the real handler, at the execute-api door and the custom
-domain door, against a local OpenID Connect provider with a freshly generated key (local_provider.py).
+"""Sign-in (src/serverless_dash/auth.py) through the real handler at the stack's one public door (the
+execute-api URL, the custom domain, or CloudFront with --cdn), against a local OpenID Connect
+provider with a freshly generated key (local_provider.py), in front of the tests' fixture app.
 
-Every route refuses every request without a valid session, leaking nothing of the dashboard; a
-valid session passes; the provider's keys out of reach refuse too (fails closed).
+Every route refuses every request without a valid session, leaking nothing of the app; a valid
+session passes; the provider's keys out of reach refuse too (fails closed).
 """
 
 from __future__ import annotations
@@ -11,50 +12,62 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import secrets
+import subprocess
+import sys
 import urllib.error
 import urllib.request
-from collections import OrderedDict
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from apig_wsgi import make_lambda_handler
+from conftest import greet_callback
 from local_provider import LocalProvider, new_key
-from page_load import AGE_CALLBACK, decoded_body, parse_page, routed_page, routing_callback
-from test_serve import start_serve
+from page_load import decoded_body, parse_page, routed_page, routing_callback
 
-import handler
-from adapter import apps, auth
+from serverless_dash import auth, handler
 from tools.apigateway import GatewayResponse, LocalGateway
 from tools.local_sign_in import configure
 from tools.stack_config import StackConfig
 
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 PAGE_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-# Every kind of route the dashboard has, below the prefix: (method, path, Accept, body).
+# Every kind of route the app has, below the prefix: (method, path, Accept, body).
 ROUTES = [
     ("GET", "", PAGE_ACCEPT, None),
-    ("GET", "some/page?tab=2", PAGE_ACCEPT, None),
+    ("GET", "report/q3?tab=2", PAGE_ACCEPT, None),
     ("GET", "_dash-layout", "application/json", None),
     ("GET", "_dash-dependencies", "application/json", None),
-    ("POST", "_dash-update-component", "application/json", json.dumps(AGE_CALLBACK).encode()),
+    ("POST", "_dash-update-component", "application/json", json.dumps(greet_callback("Alice")).encode()),
     ("GET", "_dash-component-suites/dash/dcc/async-graph.js", "*/*", None),
     ("GET", "assets/style.css", "text/css,*/*;q=0.1", None),
     ("GET", "_favicon.ico", "image/avif,image/webp,*/*;q=0.8", None),
     ("GET", "_reload-hash", "*/*", None),
 ]
 ROUTE_IDS = [f"{m} /{p.split('?')[0] or '(page)'}" for m, p, _, _ in ROUTES]
-# What only the dashboard's answers hold: none may appear in a refusal.
-DASHBOARD_MARKERS = (b"_dash-renderer", b"DashRenderer", b"birthday", b"react", b"Serverless Dash", b"plotly")
+# What only the app's answers hold: none may appear in a refusal.
+APP_MARKERS = (b"_dash-renderer", b"DashRenderer", b"react", b"plotly", b"Fixture", b"squares", b"Hello")
 
 
-SIGNED_IN_APPS: OrderedDict = OrderedDict()
+class Door(Protocol):
+    """The stack's public door: a LocalGateway, or with --cdn a LocalCloudFront."""
+
+    prefix: str
+    host: str
+
+    def request(self, method: str, target: str, headers: Any = (), body: bytes = b"") -> GatewayResponse: ...
 
 
 class Browser:
     """Keeps cookies as a browser does: by name and path, sent below their path, dropped at Max-Age=0."""
 
-    def __init__(self, gateway: LocalGateway) -> None:
-        self.gateway = gateway
+    def __init__(self, door: Door) -> None:
+        self.door = door
         self.jar: dict[tuple[str, str], str] = {}
         self.set_cookies: list[SimpleCookie] = []
 
@@ -66,7 +79,7 @@ class Browser:
             headers.append(("Cookie", "; ".join(cookies)))
         if body is not None:
             headers.append(("Content-Type", "application/json"))
-        response = self.gateway.request(method, target, headers, body or b"")
+        response = self.door.request(method, target, headers, body or b"")
         for name, value in response.headers:
             if name.lower() == "set-cookie":
                 cookie = SimpleCookie()
@@ -100,7 +113,8 @@ def provider_server() -> Iterator[LocalProvider]:
 
 @pytest.fixture
 def provider(provider_server: LocalProvider, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalProvider]:
-    """The local provider, with no codes, refresh tokens or requests of earlier tests."""
+    """The local provider, with no codes, refresh tokens or requests of earlier tests, and the
+    function's sign-in settings pointing at it (as template.yaml points them at the user pool)."""
     local = provider_server
     local.codes.clear()
     local.refresh_tokens.clear()
@@ -108,8 +122,6 @@ def provider(provider_server: LocalProvider, monkeypatch: pytest.MonkeyPatch) ->
     local.jwks_available = True
     for name, value in local.environment().items():
         monkeypatch.setenv(name, value)
-    # Apps built with sign-in, for these tests only (kept between them: building one takes a while).
-    monkeypatch.setattr(apps, "_apps", SIGNED_IN_APPS)
     auth.reset()
     try:
         yield local
@@ -117,11 +129,43 @@ def provider(provider_server: LocalProvider, monkeypatch: pytest.MonkeyPatch) ->
         auth.reset()
 
 
-@pytest.fixture(params=["execute-api", "custom-domain", "cloudfront"])
-def door(request: pytest.FixtureRequest, config: StackConfig, provider: LocalProvider) -> LocalGateway:
-    if request.param == "cloudfront":  # the distribution of --cdn (tests/test_cdn.py), its own door
-        return request.getfixturevalue("cloudfront")
-    return LocalGateway(config, handler.lambda_handler, custom_domain=request.param == "custom-domain")
+@pytest.fixture
+def signed_in_function(provider: LocalProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The function as a stack with --auth cognito runs it. serverless_dash.handler puts sign-in in
+    front of the app when it is imported with DASH_AUTH on; this process imported it with sign-in off
+    (conftest.py), so the same wrapping is put in here, for this test only (the fixture app stays
+    shared). test_make_serve_signs_in_against_a_provider_it_is_pointed_at imports it with sign-in on."""
+    app = handler.app
+    # auth.protect adds _auth/session.js to the page's scripts: undone after the test.
+    monkeypatch.setitem(app.config, "external_scripts", app.config.external_scripts)
+    protected = auth.protect(app, handler.PREFIX)
+    serve = make_lambda_handler(
+        protected, binary_support=True, non_binary_content_type_prefixes=handler.TEXT_CONTENT_TYPES
+    )
+    monkeypatch.setattr(handler, "_serve", serve)
+
+
+def public_door(config: StackConfig, monkeypatch: pytest.MonkeyPatch, **options: Any) -> Door:
+    """The stack's one public door: CloudFront (--cdn, the function knowing its origin secret), the
+    custom domain, or the execute-api URL. `options` go to the API Gateway it calls."""
+    if config.door == "cloudfront":
+        from tools.cloudfront import LocalCloudFront, distribution_for, function_environment
+
+        secret = secrets.token_urlsafe(48)  # as Secrets Manager generates it for the stack
+        for name, value in function_environment(secret).items():
+            monkeypatch.setenv(name, value)
+        cloudfront: LocalCloudFront = distribution_for(config, secret, handler.lambda_handler)
+        for name, value in options.items():
+            setattr(cloudfront.origin, name, value)
+        return cloudfront
+    return LocalGateway.for_stack(config, handler.lambda_handler, **options)
+
+
+@pytest.fixture
+def door(config: StackConfig, signed_in_function: None, monkeypatch: pytest.MonkeyPatch) -> Door:
+    door = public_door(config, monkeypatch)
+    assert door.prefix == config.public_prefix == handler.PREFIX
+    return door
 
 
 def location(response: GatewayResponse) -> str:
@@ -134,7 +178,7 @@ def query_of(url: str) -> dict[str, str]:
 
 def start_sign_in(browser: Browser, target: str | None = None) -> dict[str, str]:
     """A signed-out page load: the redirect to the login page, as its query."""
-    response = browser.request("GET", target or browser.gateway.prefix, PAGE_ACCEPT)
+    response = browser.request("GET", target or browser.door.prefix, PAGE_ACCEPT)
     assert response.status == 302
     return query_of(location(response))
 
@@ -156,21 +200,21 @@ def assert_refused(response: GatewayResponse, prefix: str, provider: LocalProvid
         assert json.loads(response.body)["sign_in"] == f"{prefix}_auth/sign-in"
         assert response.header("X-Dash-Sign-In") == f"{prefix}_auth/sign-in"
     body = decoded_body(response)
-    for marker in DASHBOARD_MARKERS:
+    for marker in APP_MARKERS:
         assert marker not in body
     assert response.header("Cache-Control") == "no-store"
 
 
 def request_route(browser: Browser, route: tuple) -> GatewayResponse:
     method, below, accept, body = route
-    return browser.request(method, browser.gateway.prefix + below, accept, body)
+    return browser.request(method, browser.door.prefix + below, accept, body)
 
 
 # Signed out
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
-def test_every_route_refuses_a_request_without_a_cookie(door: LocalGateway, provider: LocalProvider, route) -> None:
+def test_every_route_refuses_a_request_without_a_cookie(door: Door, provider: LocalProvider, route) -> None:
     response = request_route(Browser(door), route)
 
     assert_refused(response, door.prefix, provider)
@@ -178,7 +222,7 @@ def test_every_route_refuses_a_request_without_a_cookie(door: LocalGateway, prov
 
 
 def test_a_signed_out_page_load_goes_to_the_login_with_state_nonce_and_pkce(
-    door: LocalGateway, provider: LocalProvider
+    door: Door, provider: LocalProvider
 ) -> None:
     browser = Browser(door)
     query = start_sign_in(browser)
@@ -201,7 +245,7 @@ def test_a_signed_out_page_load_goes_to_the_login_with_state_nonce_and_pkce(
 # Signed in
 
 
-def test_a_valid_session_passes_everywhere(door: LocalGateway, provider: LocalProvider) -> None:
+def test_a_valid_session_passes_everywhere(door: Door, provider: LocalProvider) -> None:
     browser = Browser(door)
     callback = sign_in(browser, provider)
 
@@ -220,17 +264,10 @@ def test_a_valid_session_passes_everywhere(door: LocalGateway, provider: LocalPr
         response = request_route(browser, route)
         assert response.status == 200, (route, response.status, response.body[:200])
     answer = request_route(browser, ROUTES[4])
-    assert json.loads(decoded_body(answer))["response"]["age"]["children"]
+    assert json.loads(decoded_body(answer))["response"]["greeting"]["children"] == "Hello, Alice!"
 
 
-def test_a_deep_link_survives_the_sign_in(door: LocalGateway, provider: LocalProvider) -> None:
-    browser = Browser(door)
-    callback = sign_in(browser, provider, f"{door.prefix}some/page?tab=2")
-
-    assert location(callback) == f"{door.prefix}some/page?tab=2"
-
-
-def test_the_session_script_says_signed_out_on_401(door: LocalGateway, provider: LocalProvider) -> None:
+def test_the_session_script_says_signed_out_on_401(door: Door, provider: LocalProvider) -> None:
     script = Browser(door).request("GET", f"{door.prefix}_auth/session.js")
 
     assert script.status == 200
@@ -293,9 +330,7 @@ FORGERIES = [
 
 @pytest.mark.parametrize("forgery", FORGERIES)
 @pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
-def test_every_route_refuses_a_bad_session_cookie(
-    door: LocalGateway, provider: LocalProvider, forgery: str, route
-) -> None:
+def test_every_route_refuses_a_bad_session_cookie(door: Door, provider: LocalProvider, forgery: str, route) -> None:
     browser = Browser(door)
     browser.set_cookie(auth.SESSION_COOKIE, forged_tokens(provider)[forgery], door.prefix)
 
@@ -306,7 +341,7 @@ def test_every_route_refuses_a_bad_session_cookie(
         assert browser.cookie(auth.SESSION_COOKIE) is None
 
 
-def test_a_tampered_copy_of_a_verified_token_is_refused(door: LocalGateway, provider: LocalProvider) -> None:
+def test_a_tampered_copy_of_a_verified_token_is_refused(door: Door, provider: LocalProvider) -> None:
     # Verified tokens are remembered by their exact bytes: a changed copy is verified afresh.
     browser = Browser(door)
     sign_in(browser, provider)
@@ -324,7 +359,7 @@ def test_a_tampered_copy_of_a_verified_token_is_refused(door: LocalGateway, prov
 # The callback
 
 
-def test_a_state_mismatch_is_refused(door: LocalGateway, provider: LocalProvider) -> None:
+def test_a_state_mismatch_is_refused(door: Door, provider: LocalProvider) -> None:
     browser = Browser(door)
     authorize = start_sign_in(browser)
     code = provider.issue_code(authorize)
@@ -335,7 +370,7 @@ def test_a_state_mismatch_is_refused(door: LocalGateway, provider: LocalProvider
     assert code in provider.codes  # refused before the code was even spent
 
 
-def test_a_nonce_mismatch_is_refused(door: LocalGateway, provider: LocalProvider) -> None:
+def test_a_nonce_mismatch_is_refused(door: Door, provider: LocalProvider) -> None:
     browser = Browser(door)
     authorize = start_sign_in(browser)
     code = provider.issue_code({**authorize, "nonce": "a-nonce-from-another-sign-in"})
@@ -345,7 +380,7 @@ def test_a_nonce_mismatch_is_refused(door: LocalGateway, provider: LocalProvider
     assert browser.cookie(auth.SESSION_COOKIE) is None
 
 
-def test_a_replayed_code_is_refused(door: LocalGateway, provider: LocalProvider) -> None:
+def test_a_replayed_code_is_refused(door: Door, provider: LocalProvider) -> None:
     browser = Browser(door)
     authorize = start_sign_in(browser)
     transaction = browser.cookie(auth.SIGN_IN_COOKIE)
@@ -366,7 +401,7 @@ def test_a_replayed_code_is_refused(door: LocalGateway, provider: LocalProvider)
 
 
 def test_a_callback_without_a_sign_in_in_progress_or_with_an_error_is_refused(
-    door: LocalGateway, provider: LocalProvider
+    door: Door, provider: LocalProvider
 ) -> None:
     assert Browser(door).request("GET", f"{door.prefix}_auth/callback?code=x&state=y").status == 400
     browser = Browser(door)
@@ -392,7 +427,7 @@ def test_a_callback_without_a_sign_in_in_progress_or_with_an_error_is_refused(
     ],
 )
 def test_return_urls_off_site_or_outside_the_prefix_go_to_the_prefix(
-    door: LocalGateway, provider: LocalProvider, return_to: str
+    door: Door, provider: LocalProvider, return_to: str
 ) -> None:
     return_to = return_to.format(prefix=door.prefix)
     if door.prefix == "/" and return_to == "/elsewhere/":
@@ -408,7 +443,7 @@ def test_return_urls_off_site_or_outside_the_prefix_go_to_the_prefix(
     assert location(callback) == door.prefix
 
 
-def test_a_return_url_inside_the_prefix_is_kept(door: LocalGateway, provider: LocalProvider) -> None:
+def test_a_return_url_inside_the_prefix_is_kept(door: Door, provider: LocalProvider) -> None:
     browser = Browser(door)
     target = f"{door.prefix}reports/q3?year=2024"
     response = browser.request("GET", f"{door.prefix}_auth/sign-in?return_to={quote(target)}")
@@ -424,7 +459,7 @@ def test_a_return_url_inside_the_prefix_is_kept(door: LocalGateway, provider: Lo
 # Refresh, sign-out, failures
 
 
-def test_an_expired_token_is_refreshed_with_the_refresh_token(door: LocalGateway, provider: LocalProvider) -> None:
+def test_an_expired_token_is_refreshed_with_the_refresh_token(door: Door, provider: LocalProvider) -> None:
     browser = Browser(door)
     sign_in(browser, provider)
     expired = forged_tokens(provider)["expired"]
@@ -438,7 +473,7 @@ def test_an_expired_token_is_refreshed_with_the_refresh_token(door: LocalGateway
     assert request_route(browser, ROUTES[2]).status == 200
 
 
-def test_a_refused_refresh_token_signs_out(door: LocalGateway, provider: LocalProvider) -> None:
+def test_a_refused_refresh_token_signs_out(door: Door, provider: LocalProvider) -> None:
     browser = Browser(door)
     browser.set_cookie(auth.SESSION_COOKIE, forged_tokens(provider)["expired"], door.prefix)
     browser.set_cookie(auth.REFRESH_COOKIE, "revoked-or-forged", door.prefix)
@@ -447,7 +482,7 @@ def test_a_refused_refresh_token_signs_out(door: LocalGateway, provider: LocalPr
     assert browser.cookie(auth.REFRESH_COOKIE) is None
 
 
-def test_sign_out_clears_the_cookies_and_ends_the_provider_session(door: LocalGateway, provider: LocalProvider) -> None:
+def test_sign_out_clears_the_cookies_and_ends_the_provider_session(door: Door, provider: LocalProvider) -> None:
     browser = Browser(door)
     sign_in(browser, provider)
 
@@ -468,7 +503,7 @@ def test_sign_out_clears_the_cookies_and_ends_the_provider_session(door: LocalGa
     assert page.status == 200 and b"signed out" in page.body
 
 
-def test_the_provider_keys_out_of_reach_refuse(door: LocalGateway, provider: LocalProvider) -> None:
+def test_the_provider_keys_out_of_reach_refuse(door: Door, provider: LocalProvider) -> None:
     provider.jwks_available = False
     browser = Browser(door)
     browser.set_cookie(auth.SESSION_COOKIE, provider.id_token(), door.prefix)
@@ -476,32 +511,32 @@ def test_the_provider_keys_out_of_reach_refuse(door: LocalGateway, provider: Loc
     for route in ROUTES:
         response = request_route(browser, route)
         assert response.status == 503
-        for marker in DASHBOARD_MARKERS:
+        for marker in APP_MARKERS:
             assert marker not in decoded_body(response)
 
 
-def test_sign_in_on_but_not_configured_refuses_everything(door: LocalGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sign_in_on_but_not_configured_refuses_everything(door: Door, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DASH_AUTH_ISSUER")
     for route in ROUTES:
         assert request_route(Browser(door), route).status == 503
 
 
 def test_the_client_id_comes_from_the_stage_variable_on_aws(
-    config: StackConfig, provider: LocalProvider, monkeypatch: pytest.MonkeyPatch
+    config: StackConfig, provider: LocalProvider, signed_in_function: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # template.yaml passes the client id as the stage variable authClientId (no circular dependency).
     monkeypatch.delenv("DASH_AUTH_CLIENT_ID")
-    without = LocalGateway(config, handler.lambda_handler)
+    without = public_door(config, monkeypatch)
     assert request_route(Browser(without), ROUTES[0]).status == 503
 
-    gateway = LocalGateway(config, handler.lambda_handler, stage_variables={"authClientId": provider.client_id})
-    browser = Browser(gateway)
+    door = public_door(config, monkeypatch, stage_variables={"authClientId": provider.client_id})
+    browser = Browser(door)
     assert start_sign_in(browser)["client_id"] == provider.client_id
     sign_in(browser, provider)
     assert request_route(browser, ROUTES[2]).status == 200
 
 
-def test_the_keys_are_fetched_once_per_container(door: LocalGateway, provider: LocalProvider) -> None:
+def test_the_keys_are_fetched_once_per_container(door: Door, provider: LocalProvider) -> None:
     browser = Browser(door)
     sign_in(browser, provider)
     provider.jwks_available = False  # cached: the session keeps working
@@ -528,13 +563,27 @@ def test_local_runs_say_whether_sign_in_is_on(provider: LocalProvider) -> None:
 def test_make_serve_signs_in_against_a_provider_it_is_pointed_at(
     config: StackConfig, provider: LocalProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """`make serve` imports the platform with sign-in on, as Lambda does with template.yaml's
+    DASH_AUTH: the handler itself puts sign-in in front of the app, at the public prefix."""
     for name in ("DASH_AUTH_JWKS_URI", "DASH_AUTH_AUTHORIZATION_ENDPOINT", "DASH_AUTH_TOKEN_ENDPOINT"):
         monkeypatch.delenv(name)  # discovered
     monkeypatch.setenv("DASH_AUTH", "none")  # what template.yaml says wins
-    process, url = start_serve()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.serve", "--host", "127.0.0.1", "--port", "0"],
+        cwd=PROJECT_DIR,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    said: list[str] = []
     try:
         assert process.stdout is not None
-        said = process.stdout.readline()
+        for line in process.stdout:  # the URL, then the line that says whether sign-in is on
+            said.append(line)
+            if line.startswith("Sign-in:"):
+                break
+        url = next(word for line in said for word in line.split() if word.startswith("http://127.0.0.1:"))
         request = urllib.request.Request(url, headers={"Accept": PAGE_ACCEPT})
         opener = urllib.request.build_opener(NoRedirect)
         try:
@@ -544,12 +593,12 @@ def test_make_serve_signs_in_against_a_provider_it_is_pointed_at(
     finally:
         process.terminate()
         process.wait(timeout=10)
-    if config.environment.get("DASH_AUTH") == "cognito":
-        assert said.startswith(f"Sign-in: ON, with {provider.issuer}")
-        assert status == 302 and where.startswith(f"{provider.base}/authorize?")
-    else:
-        assert said.startswith("Sign-in: off")
-        assert status == 200
+
+    assert url.endswith(config.public_prefix)
+    assert any(line.startswith(f"Sign-in: ON, with {provider.issuer}") for line in said), said
+    assert status == 302 and where.startswith(f"{provider.base}/authorize?")
+    # Back to the page the browser opened: this listener, at the public prefix.
+    assert query_of(where)["redirect_uri"] == f"{url}_auth/callback"
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -557,18 +606,18 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def test_a_deep_link_to_a_page_survives_the_sign_in(door: LocalGateway, provider) -> None:
+def test_a_deep_link_to_a_page_survives_the_sign_in(door: Door, provider: LocalProvider) -> None:
     """With sign-in on, a signed-out deep link comes back to its page after the login, and routes."""
     browser = Browser(door)
-    target = f"{door.prefix}country/sweden"
-    assert location(sign_in(browser, provider, target)) == target
+    target = f"{door.prefix}report/q3"
+    assert location(sign_in(browser, provider, f"{target}?tab=2")) == f"{target}?tab=2"
 
-    page = browser.request("GET", target, PAGE_ACCEPT)
+    page = browser.request("GET", f"{target}?tab=2", PAGE_ACCEPT)
     assert page.status == 200
     assert parse_page(decoded_body(page)).config["requests_pathname_prefix"] == door.prefix
     deps = json.loads(decoded_body(browser.request("GET", door.prefix + "_dash-dependencies", "application/json")))
-    body = json.dumps(routing_callback(deps, target)).encode()
+    body = json.dumps(routing_callback(deps, target, "?tab=2")).encode()
     routed = browser.request("POST", door.prefix + "_dash-update-component", "application/json", body)
-    content, title = routed_page(routed)
-    assert title == "Sweden · Serverless Dash"
-    assert "country-name" in json.dumps(content)  # the country's page (test_pages.py checks its links)
+    assert routed.status == 200
+    content, _title = routed_page(routed)
+    assert "Report q3" in json.dumps(content)  # the report page, its path template filled in

@@ -1,5 +1,6 @@
 """template.yaml's side of "Who can open it" (README.md): with sign-in, a user pool people are
-invited to and an app client that knows every door; with an IP list, a policy denying the rest."""
+invited to and an app client that knows the stack's public door; with an IP list, a policy denying
+the rest."""
 
 from __future__ import annotations
 
@@ -47,23 +48,29 @@ if HAS_COGNITO:
         assert client["AllowedOAuthFlows"] == ["code"] and client["GenerateSecret"] is False
         assert "openid" in client["AllowedOAuthScopes"]
 
-    def test_the_app_client_knows_every_door(config: StackConfig) -> None:
+    def test_the_app_client_knows_the_public_door(config: StackConfig) -> None:
         client = RESOURCES["DashUserPoolClient"]["Properties"]
         callbacks = [_sub(u) for u in client["CallbackURLs"]]
         sign_outs = [_sub(u) for u in client["LogoutURLs"]]
-        stage = "" if config.stage == "$default" else f"{config.stage}/"
-        doors = [f"https://${{DashApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{stage}"]
-        if config.domain:
-            doors.append(f"https://{config.domain}{config.domain_prefix}")
-        if config.cdn:  # behind CloudFront its URLs are the doors (the API's own answers 403)
-            prefix = config.cdn.viewer_prefix
-            doors = [
+        prefix = config.public_prefix
+        if config.door == "cloudfront":  # its default host name and its custom domain, if any
+            public = [
                 f"https://${{DashDistribution.DomainName}}{prefix}",
                 *(f"https://{a}{prefix}" for a in config.cdn.aliases),
             ]
+        elif config.door == "custom-domain":
+            public = [f"https://{config.domain}{prefix}"]
+        else:
+            public = [f"https://${{DashApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}{prefix}"]
+        listed = [url.removesuffix("_auth/callback") for url in callbacks]
 
-        assert callbacks == [f"{door}_auth/callback" for door in doors]
-        assert sign_outs == [f"{door}_auth/signed-out" for door in doors]
+        assert set(public) <= set(listed), (public, listed)
+        assert sign_outs == [f"{door}_auth/signed-out" for door in listed]
+        # Any other URL is one the stack closes: the execute-api URL under a custom domain (disabled).
+        others = [door for door in listed if door not in public]
+        api = RESOURCES["DashApi"]["Properties"]
+        assert all(".execute-api." in door for door in others), others
+        assert not others or api.get("DisableExecuteApiEndpoint") is True
 
     def test_the_function_gets_the_client_id_from_the_stage() -> None:
         api = transformed(load_template())["Resources"]

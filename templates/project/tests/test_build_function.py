@@ -12,10 +12,21 @@ from dash.fingerprint import check_fingerprint
 from page_load import BROWSER_ACCEPT_ENCODING, load_page
 
 from tools.apigateway import LocalGateway
-from tools.build_function import Target, missing_dependencies, prune, prune_category, requirements_for, target_of
+from tools.build_function import (
+    Target,
+    check_code,
+    copy_code,
+    missing_dependencies,
+    modules_named,
+    prune,
+    prune_category,
+    requirements_for,
+    target_of,
+)
 from tools.stack_config import PROJECT_DIR, TEMPLATE, load_template
 
 REQUIREMENTS = PROJECT_DIR / "src" / "requirements.txt"
+REQUIREMENTS_IN = PROJECT_DIR / "src" / "requirements.in"
 
 
 @pytest.mark.usefixtures("no_system_mime_types")
@@ -42,7 +53,7 @@ def test_nothing_a_page_load_fetches_is_pruned(gateway: LocalGateway) -> None:
         ("plotly/package_data/widgetbundle.js", "Jupyter extensions and widget bundles"),
         ("bin/flask", "console scripts"),
         ("certifi/tests/test_certify.py", "package tests"),
-        ("dashboard/__pycache__/layout.cpython-311.pyc", "stale bytecode"),
+        ("serverless_dash/__pycache__/handler.cpython-311.pyc", "stale bytecode"),
     ],
 )
 def test_what_lambda_never_serves_is_pruned(path: str, category: str) -> None:
@@ -59,9 +70,11 @@ def test_what_lambda_never_serves_is_pruned(path: str, category: str) -> None:
         "dash/testing/plugin.py",
         "werkzeug/test.py",
         "dash-4.4.1.dist-info/METADATA",
-        "handler.py",
+        "serverless_dash/handler.py",
+        "app.py",
+        "pages/overview.py",
         "assets/favicon.ico",
-        "dashboard/data/gapminder.csv",
+        "gapminder.csv",
     ],
 )
 def test_what_the_function_uses_is_kept(path: str) -> None:
@@ -93,12 +106,13 @@ def test_prune_deletes_matching_files_and_the_directories_left_empty(tmp_path: P
 )
 def test_requirement_markers_are_evaluated_for_the_lambda_runtime(runtime: str, zstd_backport: bool) -> None:
     """Whatever Python builds: backports-zstd only below 3.14, and never the PyPy or Windows extras
-    (cffi is cryptography's on CPython, for sign-in, but never brotlicffi's PyPy one)."""
+    (brotlicffi, colorama); every direct requirement is installed."""
     lines = requirements_for(REQUIREMENTS, Target(runtime, "arm64"))
 
     names = {line.split("==")[0] for line in lines}
+    direct = {line.split("==")[0].split("[")[0] for line in requirements_for(REQUIREMENTS_IN, Target(runtime, "arm64"))}
     assert ("backports-zstd" in names) is zstd_backport
-    assert {"dash", "apig-wsgi", "flask-compress", "brotli", "authlib", "joserfc", "cryptography", "cffi"} <= names
+    assert {"dash", "apig-wsgi", "flask-compress", "brotli"} | direct <= names
     assert not names & {"brotlicffi", "colorama"}
     assert all(";" not in line for line in lines)
 
@@ -158,3 +172,20 @@ def test_sam_build_runs_the_makefile_target_of_each_makefile_function(tmp_path: 
             check=True,
         )
         assert f'-m tools.build_function {function} --source "{tmp_path}"' in dry_run.stdout
+
+
+def test_the_code_holds_the_platform_and_the_app_template_yaml_names(tmp_path: Path) -> None:
+    """What `sam build` copies from src/: the platform package (the Handler's module), the app
+    (DASH_APP) with its pages and assets; and a build without them fails, naming what is missing."""
+    modules = modules_named(TEMPLATE, "DashFunction")
+    assert modules == {"Handler": "serverless_dash.handler", "DASH_APP": "app"}
+
+    copy_code(PROJECT_DIR / "src", tmp_path / "artefact")
+    check_code(tmp_path / "artefact", modules)
+    for part in ("serverless_dash/__init__.py", "serverless_dash/loader.py", "app.py", "pages", "assets/favicon.ico"):
+        assert (tmp_path / "artefact" / part).exists(), part
+    assert not list((tmp_path / "artefact").glob("requirements*"))
+
+    (tmp_path / "artefact" / "app.py").unlink()
+    with pytest.raises(SystemExit, match=r"DASH_APP app \(app\.py\)"):
+        check_code(tmp_path / "artefact", modules)

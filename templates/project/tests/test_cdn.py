@@ -1,9 +1,10 @@
-"""The CloudFront door (--cdn), replayed at every variant: through the distribution the dashboard
-works under the viewer's prefix, with Dash's scripts and assets from the edge; a request that
-bypasses it (the execute-api URL, a forged or missing secret) is refused.
+"""The CloudFront door (--cdn): the stack's one public door. Through the distribution the app works at
+the public prefix, with Dash's scripts and assets from the edge; a request that bypasses it (the
+execute-api URL, a mapping added by hand, a forged or missing secret) is refused, and so is a
+distribution that names another prefix than the one the app was built at.
 
-Without --cdn the template has no distribution; the tests then put the one --cdn would add in
-front of this API (tools/cloudfront.py), so the door's code is proven at every variant too.
+The distribution is template.yaml's (tools/cloudfront.py), in front of the platform's handler with
+the tests' fixture app (conftest.py).
 """
 
 from __future__ import annotations
@@ -13,32 +14,65 @@ import json
 import re
 
 import pytest
-from conftest import ORIGIN_SECRET
+from conftest import GREET_CALLBACK, GREETING
 from page_load import BROWSER_ACCEPT_ENCODING, decoded_body, get, load_page, parse_page
 
-import handler
+from serverless_dash import cdn, handler
+from serverless_dash.events import UnservableEvent
 from tools.apigateway import LocalGateway
-from tools.cloudfront import LocalCloudFront
+from tools.cloudfront import LocalCloudFront, distribution_for, function_environment
 from tools.stack_config import StackConfig, load_template
 
 HTML = "text/html,application/xhtml+xml,*/*;q=0.8"
+JSON_POST = [("Accept", "application/json"), ("Content-Type", "application/json")]
+# What Secrets Manager generates for the stack (64 letters and digits), as a test stand-in.
+ORIGIN_SECRET = "TestOriginSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL"  # noqa: S105 - a test value
 # A second visitor's page load reaches the function only for these (DESIGN.md section 6: <= 5).
 DYNAMIC = re.compile(r"^/(?:[A-Za-z0-9._-]+/)?(_dash-layout|_dash-dependencies|_dash-update-component)?$")
 
 
-def with_prefix(cloudfront: LocalCloudFront, prefix: str) -> LocalCloudFront:
-    """The same distribution serving the dashboard under a base path (--domain --base-path --cdn)."""
+@pytest.fixture
+def cloudfront(config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> LocalCloudFront:
+    """template.yaml's distribution in front of the API, as deployed: the function knows the origin
+    secret (DASH_ORIGIN_SECRET, resolved from Secrets Manager) and CloudFront sends it."""
+    for name, value in function_environment(ORIGIN_SECRET).items():
+        monkeypatch.setenv(name, value)
+    return distribution_for(config, ORIGIN_SECRET, handler.lambda_handler)
+
+
+def with_viewer_prefix(cloudfront: LocalCloudFront, prefix: str) -> LocalCloudFront:
+    """The same distribution (same secret) telling the function another viewer prefix: a second
+    distribution or behaviour pointed at this stack by hand."""
     headers = {**cloudfront.cdn.origin_headers, "X-Dash-Viewer-Prefix": prefix}
-    old, new = cloudfront.prefix.lstrip("/"), prefix.lstrip("/")
-    behaviours = tuple(
-        b if b.path_pattern == "*" else dataclasses.replace(b, path_pattern=new + b.path_pattern[len(old) :])
-        for b in cloudfront.cdn.behaviours
-    )
-    cdn = dataclasses.replace(cloudfront.cdn, origin_headers=headers, behaviours=behaviours)
-    return dataclasses.replace(cloudfront, cdn=cdn, origin_requests=[], _cache={})
+    cdn_config = dataclasses.replace(cloudfront.cdn, origin_headers=headers)
+    return dataclasses.replace(cloudfront, cdn=cdn_config, origin_requests=[], _cache={})
 
 
-def test_the_page_has_the_viewers_prefix_and_never_the_stage(cloudfront: LocalCloudFront, config: StackConfig) -> None:
+def recording(cloudfront: LocalCloudFront) -> list[dict]:
+    """The events the function gets from the distribution, from now on."""
+    seen: list[dict] = []
+    wrapped = cloudfront.origin.lambda_handler
+    cloudfront.origin.lambda_handler = lambda event, context: seen.append(event) or wrapped(event, context)
+    return seen
+
+
+def with_header(event: dict, name: str, value: str) -> dict:
+    """`event` with the header `name` (any case) set to `value`, in both header fields."""
+    event = json.loads(json.dumps(event))
+    for field in ("headers", "multiValueHeaders"):
+        if isinstance(event.get(field), dict):
+            kept = {k: v for k, v in event[field].items() if k.lower() != name.lower()}
+            event[field] = {**kept, name: [value] if field == "multiValueHeaders" else value}
+    return event
+
+
+def test_the_distribution_is_the_public_door(config: StackConfig, cloudfront: LocalCloudFront) -> None:
+    assert config.door == "cloudfront"
+    assert cloudfront.prefix == config.public_prefix == config.environment["DASH_PUBLIC_PREFIX"]
+    assert config.public_prefix == handler.PREFIX
+
+
+def test_the_page_has_the_public_prefix_and_never_the_stage(cloudfront: LocalCloudFront, config: StackConfig) -> None:
     response = get(cloudfront, cloudfront.prefix, HTML, BROWSER_ACCEPT_ENCODING)
     html = decoded_body(response)
     page = parse_page(html)
@@ -46,17 +80,8 @@ def test_the_page_has_the_viewers_prefix_and_never_the_stage(cloudfront: LocalCl
     assert response.status == 200
     assert page.config["requests_pathname_prefix"] == cloudfront.prefix
     assert all(src.startswith(cloudfront.prefix) for src in page.scripts + page.stylesheets + page.icons)
-    if config.stage_prefix != "/" and cloudfront.prefix != config.stage_prefix:
+    if config.stage_prefix not in ("/", cloudfront.prefix):
         assert config.stage_prefix.encode() not in html
-
-
-def test_a_base_path_is_served_under_cloudfront(cloudfront: LocalCloudFront) -> None:
-    under = with_prefix(cloudfront, "/reports/")
-    responses = load_page(under, BROWSER_ACCEPT_ENCODING)
-
-    assert {url: r.status for url, r in responses.items() if r.status != 200} == {}
-    assert parse_page(decoded_body(responses["/reports/"])).config["requests_pathname_prefix"] == "/reports/"
-    assert get(under, "/elsewhere/", HTML).status == 404
 
 
 def test_the_whole_page_loads_through_the_distribution(cloudfront: LocalCloudFront) -> None:
@@ -66,6 +91,15 @@ def test_the_whole_page_loads_through_the_distribution(cloudfront: LocalCloudFro
     plotly = next(r for url, r in responses.items() if url.endswith("plotly.min.js"))
     assert plotly.header("Content-Encoding") in ("br", "gzip", "zstd")
     assert b"plotly" in decoded_body(plotly)[:2000].lower()
+
+
+def test_a_callback_answers_through_the_distribution_every_time(cloudfront: LocalCloudFront) -> None:
+    body = json.dumps(GREET_CALLBACK).encode()
+    for _ in range(2):
+        response = cloudfront.request("POST", cloudfront.prefix + "_dash-update-component", JSON_POST, body)
+        assert response.status == 200
+        assert json.loads(decoded_body(response))["response"]["greeting"]["children"] == GREETING
+    assert [r.reason for r in cloudfront.origin_requests] == ["uncached", "uncached"]
 
 
 def test_a_second_visitor_reaches_the_function_only_for_the_dynamic_requests(cloudfront: LocalCloudFront) -> None:
@@ -83,9 +117,10 @@ def test_a_second_visitor_reaches_the_function_only_for_the_dynamic_requests(clo
 
 
 def test_the_cached_behaviour_never_varies_on_cookies_and_the_other_forwards_them(
-    cloudfront: LocalCloudFront, config: StackConfig
+    cloudfront: LocalCloudFront,
 ) -> None:
-    script = next(src for src in load_page_scripts(cloudfront) if "_dash-component-suites" in src)
+    page = parse_page(decoded_body(get(cloudfront, cloudfront.prefix, HTML, BROWSER_ACCEPT_ENCODING)))
+    script = next(src for src in page.scripts if "_dash-component-suites" in src)
     get_with_cookie = lambda url, cookie: cloudfront.request("GET", url, [("Accept", "*/*"), ("Cookie", cookie)])  # noqa: E731
     get_with_cookie(script, "session=alice")
     cloudfront.origin_requests.clear()
@@ -93,13 +128,7 @@ def test_the_cached_behaviour_never_varies_on_cookies_and_the_other_forwards_the
     assert get_with_cookie(script, "session=bob").header("X-Cache") == "Hit from cloudfront"
     assert cloudfront.origin_requests == []
 
-    seen: list[dict] = []
-
-    def recording(event: dict, context: object) -> dict:
-        seen.append(event)
-        return handler.lambda_handler(event, context)
-
-    cloudfront.origin.lambda_handler = recording
+    seen = recording(cloudfront)
     get_with_cookie(cloudfront.prefix + "_dash-layout", "session=bob")
     get_with_cookie(cloudfront.prefix + "_dash-layout", "session=bob")
     assert len(seen) == 2, "the uncached behaviour must reach the function every time"
@@ -111,10 +140,6 @@ def test_the_cached_behaviour_never_varies_on_cookies_and_the_other_forwards_the
     assert "session=bob" in "; ".join(cookies)
 
 
-def load_page_scripts(cloudfront: LocalCloudFront) -> list[str]:
-    return parse_page(decoded_body(get(cloudfront, cloudfront.prefix, HTML, BROWSER_ACCEPT_ENCODING))).scripts
-
-
 def test_plain_http_is_redirected_to_https(cloudfront: LocalCloudFront) -> None:
     cloudfront.origin_requests.clear()
     response = cloudfront.request("GET", cloudfront.prefix + "_dash-layout?x=1", [("Accept", "*/*")], scheme="http")
@@ -124,19 +149,63 @@ def test_plain_http_is_redirected_to_https(cloudfront: LocalCloudFront) -> None:
     assert cloudfront.origin_requests == []
 
 
-@pytest.mark.parametrize("door", ["execute-api", "custom-domain"])
+# --- the origin lock ----------------------------------------------------------------------------
+
+BYPASS_PATHS = ("", "_dash-layout", "assets/favicon.ico", "_dash-component-suites/dash/deps/polyfill@7.12.1.min.js")
+
+
+@pytest.mark.parametrize("bypass", ["execute-api", "mapping added by hand"])
 def test_requests_that_bypass_the_distribution_are_refused(
-    cloudfront: LocalCloudFront, gateway: LocalGateway, domain_gateway: LocalGateway, door: str
+    cloudfront: LocalCloudFront, config: StackConfig, bypass: str
 ) -> None:
-    bypass = gateway if door == "execute-api" else domain_gateway
-    for path in ("", "_dash-layout", "assets/favicon.ico", "_dash-component-suites/dash/deps/polyfill@7.12.1.min.js"):
-        response = get(bypass, bypass.prefix + path, HTML)
+    # The API's own URL (what CloudFront calls), and a custom-domain mapping someone added to the API.
+    door = LocalGateway(config, handler.lambda_handler, custom_domain=bypass != "execute-api")
+    for path in BYPASS_PATHS:
+        response = get(door, door.prefix + path, HTML)
         assert response.status == 403, path
         assert b"CloudFront" in response.body
+        assert b"_dash-renderer" not in response.body
+
+    callback = door.request(
+        "POST", door.prefix + "_dash-update-component", JSON_POST, json.dumps(GREET_CALLBACK).encode()
+    )
+    assert callback.status == 403
+    assert GREETING.encode() not in callback.body
 
     forged = [("Accept", HTML), ("X-Dash-Viewer-Prefix", "/"), ("X-Dash-Origin-Secret", ORIGIN_SECRET[:-1] + "x")]
-    assert bypass.request("GET", bypass.prefix, forged).status == 403
-    assert bypass.request("GET", bypass.prefix, [("Accept", HTML), ("X-Dash-Origin-Secret", "")]).status == 403
+    assert door.request("GET", door.prefix, forged).status == 403
+    assert door.request("GET", door.prefix, [("Accept", HTML), ("X-Dash-Origin-Secret", "")]).status == 403
+
+
+def test_a_viewer_prefix_other_than_the_public_one_is_refused(cloudfront: LocalCloudFront) -> None:
+    """The app is built once, at the public prefix: a distribution that says another would get
+    pages whose links point elsewhere, so it gets a short refusal naming the public prefix."""
+    other = "/elsewhere/" if cloudfront.prefix != "/elsewhere/" else "/"
+    elsewhere = with_viewer_prefix(cloudfront, other)
+    for path in ("", "_dash-layout", "assets/style.css"):
+        response = get(elsewhere, other + path, HTML)
+        assert response.status == 404, path
+        assert response.body == f"Not Found: this dashboard is served at {cloudfront.prefix}".encode()
+    assert get(with_viewer_prefix(cloudfront, "/../"), "/../", HTML).status == 500  # never a prefix
+    assert get(cloudfront, cloudfront.prefix, HTML).status == 200
+
+
+def test_a_path_outside_the_public_prefix_is_refused(cloudfront: LocalCloudFront) -> None:
+    seen = recording(cloudfront)
+    answered = get(cloudfront, cloudfront.prefix + "_dash-layout", "application/json")
+    assert answered.status == 200
+    # The event CloudFront sends for /elsewhere/_dash-layout, from a distribution serving /reports/.
+    event = with_header(seen[0], "X-Dash-Viewer-Prefix", "/reports/")
+    path_key = "rawPath" if event.get("version") == "2.0" else "path"
+    event[path_key] = event[path_key].replace(f"{cloudfront.prefix}_dash-layout", "/elsewhere/_dash-layout")
+
+    with pytest.raises(UnservableEvent, match="the dashboard is under /reports/") as refused:
+        cdn.enter(event, "/reports/")
+    assert refused.value.status == 404
+    if cloudfront.prefix != "/":  # under a base path, through the distribution itself
+        response = get(cloudfront, "/elsewhere/_dash-layout", "application/json")
+        assert response.status == 404
+        assert response.body == f"Not Found: the dashboard is under {cloudfront.prefix}".encode()
 
 
 def test_a_viewer_cannot_forge_the_door_headers(cloudfront: LocalCloudFront) -> None:
@@ -148,18 +217,15 @@ def test_a_viewer_cannot_forge_the_door_headers(cloudfront: LocalCloudFront) -> 
     assert parse_page(decoded_body(response)).config["requests_pathname_prefix"] == cloudfront.prefix
 
 
-def test_the_function_never_sees_the_secret(cloudfront: LocalCloudFront) -> None:
-    seen: list[dict] = []
-    wrapped = cloudfront.origin.lambda_handler
-    cloudfront.origin.lambda_handler = lambda event, context: seen.append(event) or wrapped(event, context)
+def test_the_app_never_sees_the_secret(cloudfront: LocalCloudFront) -> None:
+    seen = recording(cloudfront)
     response = cloudfront.request("GET", cloudfront.prefix + "_dash-layout", [("Accept", "application/json")])
 
     assert response.status == 200
     assert ORIGIN_SECRET in json.dumps(seen[0]), "CloudFront sends it to API Gateway"
     assert ORIGIN_SECRET.encode() not in decoded_body(response)
-    from adapter import cdn
-
-    _, event = cdn.enter(seen[0])
+    door, event = cdn.enter(seen[0], cloudfront.prefix)
+    assert (door.name, door.prefix, door.path) == ("cloudfront", cloudfront.prefix, "/_dash-layout")
     assert ORIGIN_SECRET not in json.dumps(event), "the app gets the event without it"
 
 
@@ -187,95 +253,87 @@ def test_the_previous_secret_is_accepted_while_a_rotation_spreads(
     assert get(cloudfront, cloudfront.prefix, HTML).status == 200
 
 
-def test_sam_local_has_no_cloudfront_and_serves_the_execute_api_door(
-    cloudfront: LocalCloudFront, gateway: LocalGateway, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_sam_local_has_no_cloudfront(cloudfront: LocalCloudFront, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sam local start-api` has no distribution: the door steps aside (doors.py serves at /)."""
+    seen = recording(cloudfront)
+    cloudfront.request("GET", cloudfront.prefix + "_dash-layout", [("Accept", "application/json")])
+    without_secret = json.loads(json.dumps(seen[0]).replace(ORIGIN_SECRET, ""))
+    with pytest.raises(UnservableEvent, match="CloudFront"):
+        cdn.enter(without_secret, cloudfront.prefix)
+
     monkeypatch.setenv("AWS_SAM_LOCAL", "true")
-    response = get(gateway, gateway.prefix, HTML)
-
-    assert response.status == 200
-    assert parse_page(decoded_body(response)).config["requests_pathname_prefix"] == gateway.prefix
-
-
-def test_without_a_distribution_the_prefix_header_means_nothing(
-    gateway: LocalGateway, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("DASH_ORIGIN_SECRET", raising=False)
-    forged = [("Accept", HTML), ("X-Dash-Viewer-Prefix", "/evil/"), ("X-Dash-Origin-Secret", "anything")]
-    response = gateway.request("GET", gateway.prefix, forged)
-
-    assert response.status == 200
-    assert parse_page(decoded_body(response)).config["requests_pathname_prefix"] == gateway.prefix
-
-
-# --- template.yaml ------------------------------------------------------------------------------
-
-
-def test_the_template_gives_the_function_the_secret_the_distribution_sends(config: StackConfig) -> None:
-    environment = (load_template()["Resources"]["DashFunction"]["Properties"].get("Environment") or {}).get(
-        "Variables"
-    ) or {}
-    if config.cdn is None:
-        assert "DASH_ORIGIN_SECRET" not in environment
-        return
-    assert environment["DASH_ORIGIN_SECRET"] == config.cdn.origin_headers["X-Dash-Origin-Secret"]
-    assert "{{resolve:secretsmanager:${DashOriginSecret}" in environment["DASH_ORIGIN_SECRET"]["Fn::Sub"]
-
-
-def test_the_distribution_caches_only_dashs_files_and_forwards_accept_encoding(config: StackConfig) -> None:
-    resources = load_template()["Resources"].values()
-    if config.cdn is None:  # no --cdn: nothing of CloudFront's is deployed
-        assert not [
-            r["Type"] for r in resources if r["Type"].startswith(("AWS::CloudFront::", "AWS::SecretsManager::"))
-        ]
-        return
-    cdn = config.cdn
-    prefix = cdn.viewer_prefix.lstrip("/")
-    cached = {b.path_pattern for b in cdn.behaviours if b.policy.max_ttl > 1}
-    default = cdn.behaviours[-1]
-
-    assert cached == {prefix + "_dash-component-suites/*", prefix + "assets/*"}
-    assert all(b.redirect_to_https and b.compress for b in cdn.behaviours)
-    assert all(
-        not b.policy.cookies and b.policy.query_strings == ("m",) for b in cdn.behaviours if b.path_pattern in cached
-    )
-    assert default.path_pattern == "*" and default.forward_all_viewer_headers
-    assert default.policy.accept_encoding and default.policy.default_ttl == 0 and default.policy.max_ttl <= 1
-    assert cdn.origin_path == config.stage_prefix.rstrip("/")
-    assert cdn.http_version == "http2and3"
+    assert cdn.origin_secrets() is None
+    assert cdn.enter(without_secret, cloudfront.prefix) is None
 
 
 def test_the_app_sees_the_host_the_viewer_used_and_no_other(cloudfront: LocalCloudFront) -> None:
     """A CloudFront function copies the viewer's Host into X-Dash-Viewer-Host (API Gateway gets its
     own host name as Host), replacing what a viewer sent: the app sees the viewer's host (sign-in
     builds its callback URL from it), and a value that is no host name is ignored."""
-    from adapter import cdn
-
-    seen: list[dict] = []
-    wrapped = cloudfront.origin.lambda_handler
-    cloudfront.origin.lambda_handler = lambda event, context: seen.append(event) or wrapped(event, context)
+    assert cloudfront.cdn.behaviours[-1].viewer_host
+    seen = recording(cloudfront)
     forged = [("Accept", "application/json"), ("X-Dash-Viewer-Host", "evil.example.com")]
     cloudfront.request("GET", cloudfront.prefix + "_dash-layout", forged)
     (event,) = seen
-    _, seen_by_app = cdn.enter(event)
+    _, seen_by_app = cdn.enter(event, cloudfront.prefix)
     headers = {k.lower(): v for k, v in seen_by_app["headers"].items()}
 
     assert headers["host"] == cloudfront.host
     assert "x-dash-viewer-host" not in headers
     bad = {**event, "headers": {**event["headers"], "X-Dash-Viewer-Host": "evil.example/x"}}
     bad.pop("multiValueHeaders", None)
-    headers = {k.lower(): v for k, v in cdn.enter(bad)[1]["headers"].items()}
+    headers = {k.lower(): v for k, v in cdn.enter(bad, cloudfront.prefix)[1]["headers"].items()}
     assert headers["host"] != "evil.example/x"
+
+
+# --- template.yaml ------------------------------------------------------------------------------
+
+
+def test_the_template_gives_the_function_the_secret_the_distribution_sends(config: StackConfig) -> None:
+    environment = load_template()["Resources"]["DashFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert config.cdn is not None
+    assert environment["DASH_ORIGIN_SECRET"] == config.cdn.origin_headers["X-Dash-Origin-Secret"]
+    assert "{{resolve:secretsmanager:${DashOriginSecret}" in environment["DASH_ORIGIN_SECRET"]["Fn::Sub"]
+    # The viewer prefix CloudFront tells is the prefix the app is built at.
+    assert config.cdn.viewer_prefix == environment["DASH_PUBLIC_PREFIX"]
+
+
+def test_the_distribution_caches_only_dashs_files_and_forwards_accept_encoding(config: StackConfig) -> None:
+    cdn_config = config.cdn
+    assert cdn_config is not None
+    prefix = cdn_config.viewer_prefix.lstrip("/")
+    cached = {b.path_pattern for b in cdn_config.behaviours if b.policy.max_ttl > 1}
+    default = cdn_config.behaviours[-1]
+
+    assert cached == {prefix + "_dash-component-suites/*", prefix + "assets/*"}
+    assert all(b.redirect_to_https and b.compress for b in cdn_config.behaviours)
+    assert all(
+        not b.policy.cookies and b.policy.query_strings == ("m",)
+        for b in cdn_config.behaviours
+        if b.path_pattern in cached
+    )
+    assert default.path_pattern == "*" and default.forward_all_viewer_headers
+    assert default.policy.accept_encoding and default.policy.default_ttl == 0 and default.policy.max_ttl <= 1
+    assert cdn_config.origin_path == config.stage_prefix.rstrip("/")
+    assert cdn_config.http_version == "http2and3"
 
 
 def test_with_sign_in_the_distribution_tells_the_viewer_host_and_sends_cookies_uncached(config: StackConfig) -> None:
     resources = load_template()["Resources"]
-    if config.cdn is None or "DashUserPoolClient" not in resources:
+    assert config.cdn is not None
+    static = [b for b in config.cdn.behaviours if b.path_pattern != "*"]
+    if "DashUserPoolClient" not in resources:
         assert "DashStaticOriginRequestPolicy" not in resources
+        assert not any(b.forward_cookies for b in static)
         return
     assert config.cdn.behaviours[-1].viewer_host
-    static = [b for b in config.cdn.behaviours if b.path_pattern != "*"]
     assert all(b.forward_cookies and not b.policy.cookies for b in static)
     callbacks = resources["DashUserPoolClient"]["Properties"]["CallbackURLs"]
     assert any("${DashDistribution.DomainName}" in str(url) for url in callbacks)
     assert not any("execute-api" in str(url) for url in callbacks), "the API's own URL answers 403 behind CloudFront"
+
+
+def test_distribution_for_needs_a_distribution(config: StackConfig) -> None:
+    with pytest.raises(ValueError, match="no CloudFront distribution"):
+        distribution_for(dataclasses.replace(config, cdn=None), ORIGIN_SECRET, handler.lambda_handler)

@@ -1,28 +1,51 @@
-"""Custom domains get the prefix the stack configured, under every reading of rawPath, in one warm
-process that also serves the execute-api URL (src/adapter/doors.py, DESIGN: doors).
+"""One public door per stack (src/serverless_dash/doors.py, DESIGN: doors).
 
-The cases come from tests/events/ (each reading of three HTTP API custom-domain shapes, with the
-domain they were recorded for) and from template.yaml (the same shapes on this project's own domain,
-stage and base path, with the environment template.yaml gives the function).
+The function serves the one prefix template.yaml gives it (DASH_PUBLIC_PREFIX), through the custom
+domain when the stack has one, else through API Gateway's own URL. Through that door a whole page load
+works under every reading of rawPath; any other door (the execute-api URL of a stack with a domain, a
+base path mapped by hand, another stage) gets a short 404 naming the public URL.
+
+The path below the prefix is read right whatever the door: the recorded events of every door are
+replayed through doors.which_door / doors.enter alone (no app needed), with the domain they were
+recorded on configured.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
+import dataclasses
 import json
+import logging
 
 import pytest
-from door_events import READINGS, DoorCase, below, recorded_cases, template_cases
-from page_load import AGE_CALLBACK, decoded_body, get, parse_page, post_json
+from conftest import FIXTURE_APP, GREET_CALLBACK, GREETING, handler, refusal
+from door_events import (
+    READINGS,
+    RECORDED,
+    RECORDED_SHAPES,
+    at_public_door,
+    below,
+    reading_case,
+    route_path_of,
+)
+from page_load import decoded_body, get, parse_page
 
-import handler
-from adapter import apps, doors
-from dashboard import ASSETS_DIR
-from tools.apigateway import LocalGateway
+from serverless_dash import doors
+from tools.apigateway import EXECUTE_API_HOST, LocalGateway
 from tools.stack_config import StackConfig, stack_config
 
-CASES = template_cases(stack_config()) + recorded_cases()
+CONFIG = stack_config()
 FAVICON_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+# This stack's own door in each payload format's recorded shape; an HTTP API behind a domain under
+# every reading of rawPath.
+OWN_READINGS = READINGS if CONFIG.domain and CONFIG.api == "http" else ("key",)
+OWN_DOOR_PAGES = {
+    f"{recorded.name}@public-{reading}": at_public_door(recorded.page(), CONFIG, reading)
+    for recorded in RECORDED
+    if recorded.name in ("rest-execute-api", "http-named-stage")
+    for reading in (OWN_READINGS if recorded.name.startswith("http") else ("key",))
+}
 
 
 def body_of(response: dict) -> bytes:
@@ -30,159 +53,241 @@ def body_of(response: dict) -> bytes:
     return base64.b64decode(body) if response["isBase64Encoded"] else body.encode()
 
 
-@pytest.fixture
-def told(monkeypatch: pytest.MonkeyPatch, function_environment: dict[str, str]):
-    """Sets what the stack tells the function for a case (template cases: template.yaml's own)."""
-
-    def tell(case: DoorCase) -> None:
-        for name, value in case.environment.items():
-            monkeypatch.setenv(name, value)
-
-    return tell
+# --- through the public door: a whole page load ---------------------------------------------------
 
 
-def page_load(case: DoorCase) -> dict[str, dict]:
-    """Page, layout, dependencies, a callback and the favicon, through the case's door."""
-    page = handler.lambda_handler(below(case.page_event, "/", accept="text/html"), None)
-    answers = {"page": page}
-    icons = parse_page(body_of(page)).icons if page["statusCode"] == 200 else []
-    requests = {
-        "layout": below(case.page_event, "/_dash-layout", accept="application/json"),
-        "dependencies": below(case.page_event, "/_dash-dependencies", accept="application/json"),
-        "callback": below(
-            case.page_event, "/_dash-update-component", "POST", accept="application/json", body=AGE_CALLBACK
-        ),
-    }
-    if icons and icons[0].startswith(case.prefix):
-        requests["favicon"] = below(case.page_event, icons[0][len(case.prefix) - 1 :], accept=FAVICON_ACCEPT)
-    answers.update({name: handler.lambda_handler(event, None) for name, event in requests.items()})
-    answers["icons"] = icons
-    return answers
+@pytest.mark.parametrize("page_event", OWN_DOOR_PAGES.values(), ids=OWN_DOOR_PAGES)
+def test_a_page_load_through_the_public_door(page_event: dict) -> None:
+    prefix = CONFIG.public_prefix
+    page = handler.lambda_handler(below(page_event, "/", accept="text/html"), None)
+    assert page["statusCode"] == 200, page["body"]
+    parsed = parse_page(body_of(page))
+    assert parsed.config["requests_pathname_prefix"] == prefix
+    assert parsed.scripts and all(src.startswith(prefix + "_dash-component-suites/") for src in parsed.scripts)
+    assert parsed.icons and parsed.icons[0].startswith(prefix), parsed.icons
+
+    layout = handler.lambda_handler(below(page_event, "/_dash-layout", accept="application/json"), None)
+    dependencies = handler.lambda_handler(below(page_event, "/_dash-dependencies", accept="application/json"), None)
+    callback = handler.lambda_handler(
+        below(page_event, "/_dash-update-component", "POST", accept="application/json", body=GREET_CALLBACK), None
+    )
+    favicon = handler.lambda_handler(below(page_event, parsed.icons[0][len(prefix) - 1 :], accept=FAVICON_ACCEPT), None)
+
+    assert layout["statusCode"] == 200 and json.loads(body_of(layout))["props"]["children"]
+    assert "greeting.children" in {d["output"] for d in json.loads(body_of(dependencies))}
+    assert json.loads(body_of(callback))["response"]["greeting"]["children"] == GREETING
+    assert favicon["statusCode"] == 200 and favicon["isBase64Encoded"] is True
+    assert body_of(favicon) == (FIXTURE_APP / "assets" / "favicon.ico").read_bytes()
 
 
-def assert_page_load_works(case: DoorCase, answers: dict) -> None:
-    assert answers["page"]["statusCode"] == 200
-    page = parse_page(body_of(answers["page"]))
-    assert page.config["requests_pathname_prefix"] == case.prefix
-    assert page.scripts and all(src.startswith(case.prefix + "_dash-component-suites/") for src in page.scripts)
-    assert answers["icons"] and answers["icons"][0].startswith(case.prefix), answers["icons"]
+def test_the_gateway_at_the_public_door_serves_the_public_prefix(gateway: LocalGateway, config: StackConfig) -> None:
+    page = get(gateway, gateway.prefix, "text/html")
 
-    assert answers["layout"]["statusCode"] == 200
-    assert json.loads(body_of(answers["layout"]))["props"]["children"]
-    assert answers["dependencies"]["statusCode"] == 200
-    assert "age.children" in {d["output"] for d in json.loads(body_of(answers["dependencies"]))}
-    assert answers["callback"]["statusCode"] == 200
-    assert "days young" in json.loads(body_of(answers["callback"]))["response"]["age"]["children"]
-    assert answers["favicon"]["statusCode"] == 200
-    assert answers["favicon"]["isBase64Encoded"] is True
-    assert body_of(answers["favicon"]) == (ASSETS_DIR / "favicon.ico").read_bytes()
+    assert page.status == 200
+    assert parse_page(decoded_body(page)).config["requests_pathname_prefix"] == config.public_prefix
+    assert config.public_prefix == handler.PREFIX
 
 
-def test_template_cases_cover_every_reading_of_an_http_custom_domain(config: StackConfig) -> None:
-    """This project's own domain is among the cases whenever template.yaml has one."""
-    own = [case for case in CASES if case.id.startswith("template-")]
-    if not config.domain:
-        assert own == []
-    elif config.api == "http":
-        assert len(own) == len(READINGS)
-        assert {case.page_event["requestContext"]["domainName"] for case in own} == {config.domain}
-        assert {case.prefix for case in own} == {config.domain_prefix}
-    else:
-        assert [case.prefix for case in own] == [config.domain_prefix]
+# --- every other door: refused ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
-def test_a_page_load_through_a_custom_domain_alongside_execute_api(case: DoorCase, told, gateway: LocalGateway) -> None:
-    told(case)
-
-    answers = page_load(case)
-    # The execute-api URL in the same warm process, between this door's requests and after them.
-    execute_api_page = get(gateway, gateway.prefix, "text/html")
-    execute_api_callback = post_json(gateway, gateway.prefix + "_dash-update-component", AGE_CALLBACK)
-    assert_page_load_works(case, page_load(case))
-
-    assert_page_load_works(case, answers)
-    assert parse_page(decoded_body(execute_api_page)).config["requests_pathname_prefix"] == gateway.prefix
-    assert "days young" in decoded_body(execute_api_callback).decode()
-    assert doors.which_door(case.page_event).name == "custom-domain"
-
-
-def test_every_reading_builds_one_app_per_prefix(told, gateway: LocalGateway, monkeypatch: pytest.MonkeyPatch) -> None:
-    """All readings of one door give one prefix, so one app; none builds an app for a stage or a
-    key the browser never sees."""
-    built: list[str] = []
-    real_create_app = apps.create_app
-    monkeypatch.setattr(apps, "create_app", lambda prefix: built.append(prefix) or real_create_app(prefix))
-    monkeypatch.setattr(apps, "_apps", type(apps._apps)())
-
-    for case in CASES:
-        with monkeypatch.context() as m:
-            for name, value in case.environment.items():
-                m.setenv(name, value)
-            assert_page_load_works(case, page_load(case))
-        assert get(gateway, gateway.prefix, "text/html").status == 200
-
-    assert sorted(built) == sorted({case.prefix for case in CASES} | {gateway.prefix})
+def other_doors(config: StackConfig) -> dict[str, dict]:
+    """Page events of the doors this stack does not have, each for the prefix itself."""
+    own = at_public_door(RECORDED[0].page() if config.api == "rest" else RECORDED[4].page(), config)
+    events = {}
+    # Another stage of the same API, on its execute-api URL.
+    other_stage = dataclasses.replace(config, stage="Other", domain=None, base_path=None)
+    events["another stage"] = at_public_door(own, other_stage)
+    # A base path mapped by hand, on the stack's domain (or, without one, on another domain).
+    by_hand = dataclasses.replace(config, domain=config.domain or "other.example.org", base_path="by-hand")
+    by_hand_event = at_public_door(own, by_hand)
+    events["a base path mapped by hand"] = by_hand_event
+    if config.domain:
+        # The execute-api URL, which template.yaml disables under a domain.
+        events["the execute-api URL"] = at_public_door(own, dataclasses.replace(config, domain=None, base_path=None))
+    return events
 
 
-@pytest.mark.parametrize("reading", READINGS)
-def test_a_domain_the_stack_does_not_know_gets_the_execute_api_rule(
-    reading: str, monkeypatch: pytest.MonkeyPatch
+OTHER_DOORS = other_doors(CONFIG)
+
+
+@pytest.mark.parametrize("door", OTHER_DOORS)
+@pytest.mark.parametrize("path", ["/", "/_dash-layout", "/assets/style.css"])
+def test_every_other_door_is_refused_naming_the_public_url(
+    door: str, path: str, config: StackConfig, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A second domain mapped by hand: the prefix is what rawPath has before the route, never a crash."""
-    monkeypatch.setenv("DASH_CUSTOM_DOMAIN", "dash.example.net")
-    monkeypatch.setenv("DASH_BASE_PATH", "board")
-    event = below(load_recorded("http-domain-base-path", reading), "/", accept="text/html")
-    event["requestContext"]["domainName"] = "other.example.org"
-    expected = event["rawPath"]  # the route is "/": all of rawPath is in front of it
+    event = below(OTHER_DOORS[door], path, accept="text/html")
 
     response = handler.lambda_handler(event, None)
 
-    assert doors.which_door(event).name == "execute-api"
-    assert response["statusCode"] == 200
-    assert parse_page(body_of(response)).config["requests_pathname_prefix"] == expected
+    assert response["statusCode"] == 404
+    assert response["body"] == refusal(config)
+    assert len(response["body"]) < 200
+    assert response["headers"]["X-Content-Type-Options"] == "nosniff"
+    assert any(r.levelno == logging.WARNING and "refused 404" in r.getMessage() for r in caplog.records)
 
 
-def test_a_mapping_the_stack_does_not_know_on_its_domain_gets_the_execute_api_rule(
-    monkeypatch: pytest.MonkeyPatch,
+def test_the_refusal_names_the_domain_under_a_domain(config: StackConfig) -> None:
+    expected = f"https://{config.domain}{config.public_prefix}" if config.domain else config.public_prefix
+    assert doors.public_url(config.public_prefix) == expected
+    if config.domain:
+        assert "the execute-api URL" in OTHER_DOORS
+
+
+def test_the_gateway_of_another_stage_is_refused(config: StackConfig) -> None:
+    """make serve's other doors: a path outside the prefix goes to the function as another stage."""
+    if config.public_prefix == "/":  # every path is inside the prefix: another stage's URL
+        other = LocalGateway(dataclasses.replace(config, stage="Other"), handler.lambda_handler)
+    else:
+        other = LocalGateway.for_stack(config, handler.lambda_handler, outside_prefix="function")
+    response = get(other, "/Other/", "text/html")
+
+    assert response.status == 404
+    assert response.body.decode() == refusal(config)
+
+
+# --- the path below the prefix, door by door (no app) ---------------------------------------------
+
+
+@pytest.mark.parametrize("recorded", RECORDED, ids=lambda r: r.name)
+def test_each_recorded_door_is_read_with_its_prefix(recorded, monkeypatch: pytest.MonkeyPatch) -> None:
+    if recorded.door == "custom-domain":
+        monkeypatch.setenv("DASH_CUSTOM_DOMAIN", recorded.domain)
+        monkeypatch.setenv("DASH_BASE_PATH", recorded.prefix.strip("/"))
+    else:
+        monkeypatch.delenv("DASH_CUSTOM_DOMAIN", raising=False)
+        monkeypatch.delenv("DASH_BASE_PATH", raising=False)
+
+    for event in (recorded.page(), recorded.asset()):
+        door, inside = doors.enter(event, recorded.prefix)
+
+        assert (door.name, door.prefix, door.path) == (recorded.door, recorded.prefix, route_path_of(event))
+        assert (inside.get("rawPath") or inside["path"]) == route_path_of(event)
+
+
+@pytest.mark.parametrize("shape", RECORDED_SHAPES)
+@pytest.mark.parametrize("reading", READINGS)
+@pytest.mark.parametrize("path", ["/", "/_dash-layout", "/assets/style.css", "/report/a%20b"])
+def test_every_reading_of_raw_path_gives_the_configured_prefix(
+    shape: str, reading: str, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A second base path mapped by hand on the stack's domain, in the key reading: its own prefix."""
-    monkeypatch.setenv("DASH_CUSTOM_DOMAIN", "dash.example.net")
+    page, environment, prefix = reading_case(shape, reading)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    door, inside = doors.enter(below(page, path), prefix)
+
+    assert (door.name, door.prefix, door.path) == ("custom-domain", prefix, path)
+    assert inside["rawPath"] == path
+
+
+def test_domain_names_are_not_case_sensitive(monkeypatch: pytest.MonkeyPatch) -> None:
+    page, _environment, _prefix = reading_case("http-domain-base-path", "none")
+    monkeypatch.setenv("DASH_CUSTOM_DOMAIN", "DASH.example.net.")
     monkeypatch.setenv("DASH_BASE_PATH", "board")
-    page = load_recorded("http-domain-base-path", "key")
-    page["rawPath"] = page["requestContext"]["http"]["path"] = "/by-hand/"
 
-    door = doors.which_door(below(page, "/_dash-layout"))
-    answer = handler.lambda_handler(below(page, "/_dash-layout", accept="application/json"), None)
-
-    assert (door.name, door.prefix, door.path) == ("execute-api", "/by-hand/", "/_dash-layout")
-    assert answer["statusCode"] == 200
+    assert doors.which_door(below(page, "/x")) == doors.Door("custom-domain", "/board/", "/x")
 
 
 @pytest.mark.parametrize("reading", READINGS)
-def test_the_path_below_the_prefix_comes_from_the_route(reading: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DASH_CUSTOM_DOMAIN", "DASH.example.net")  # domain names are not case-sensitive
-    monkeypatch.setenv("DASH_BASE_PATH", "board")
-    event = below(load_recorded("http-domain-base-path", reading), "/assets/style.css")
+def test_a_domain_the_stack_does_not_know_gets_the_execute_api_rule_and_is_refused(
+    reading: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second domain mapped by hand: the prefix is what rawPath has before the route, never a crash."""
+    page, environment, _prefix = reading_case("http-domain-base-path", reading)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    event = below(page, "/")
+    event["requestContext"]["domainName"] = "other.example.org"
 
-    door, inside = doors.enter(event)
+    door = doors.which_door(event)
 
-    assert (door.name, door.prefix, door.path) == ("custom-domain", "/board/", "/assets/style.css")
-    assert inside["rawPath"] == "/assets/style.css"
+    assert (door.name, door.prefix) == ("execute-api", event["rawPath"])
+    with pytest.raises(doors.UnservableEvent) as refused:
+        doors.enter(event, "/board/")
+    assert refused.value.status == 404
+    assert "https://dash.example.net/board/" in refused.value.answer
+
+
+def test_a_mapping_the_stack_does_not_know_on_its_domain_gets_its_own_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    page, environment, _prefix = reading_case("http-domain-base-path", "key")
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    page["rawPath"] = page["requestContext"]["http"]["path"] = "/by-hand/"
+
+    door = doors.which_door(below(page, "/_dash-layout"))
+
+    assert (door.name, door.prefix, door.path) == ("execute-api", "/by-hand/", "/_dash-layout")
 
 
 def test_without_route_information_the_configured_domain_gets_the_execute_api_rule(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """An HTTP API "$default" route (not template.yaml's) says nothing about the path below the prefix."""
-    monkeypatch.setenv("DASH_CUSTOM_DOMAIN", "dash.example.net")
-    monkeypatch.setenv("DASH_BASE_PATH", "board")
-    event = below(load_recorded("http-domain-base-path", "key"), "/")
+    page, environment, _prefix = reading_case("http-domain-base-path", "key")
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    event = below(page, "/")
     event["routeKey"] = event["requestContext"]["routeKey"] = "$default"
 
     assert doors.which_door(event).name == "execute-api"
-    assert handler.lambda_handler(event, None)["statusCode"] == 200
 
 
-def load_recorded(shape: str, reading: str) -> dict:
-    return next(case.page_event for case in recorded_cases() if case.id == f"{shape}-{reading}.json")
+def test_the_execute_api_url_of_a_stack_with_a_domain_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DASH_CUSTOM_DOMAIN", "dash.example.com")
+    monkeypatch.setenv("DASH_BASE_PATH", "")
+    event = RECORDED[0].page()  # https://<id>.execute-api.../Prod/
+    assert event["requestContext"]["domainName"].endswith(EXECUTE_API_HOST.partition(".")[2])
+
+    with pytest.raises(doors.UnservableEvent) as refused:
+        doors.enter(event, "/Prod/")  # even at the prefix: the stack's door is its domain
+    assert refused.value.answer == "Not Found: this dashboard is served at https://dash.example.com/Prod/"
+
+
+def sam_local_events() -> dict[str, dict]:
+    """What `sam local start-api` sends: REST with requestContext.path the route pattern, HTTP with
+    the domain "localhost"; neither has a stage or base path in any path."""
+    rest = below(RECORDED[0].page(), "/_dash-layout")
+    rest["requestContext"]["path"] = rest["resource"]
+    rest["path"] = "/_dash-layout"
+    http = below(RECORDED[3].page(), "/_dash-layout")
+    http["requestContext"]["domainName"] = "localhost"
+    return {"rest": rest, "http": http}
+
+
+@pytest.mark.parametrize("api", ["rest", "http"])
+def test_sam_local_is_let_in_at_the_root_whatever_the_public_prefix(api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_SAM_LOCAL", "true")
+    monkeypatch.setenv("DASH_CUSTOM_DOMAIN", "dash.example.com")
+    event = sam_local_events()[api]
+
+    door, inside = doors.enter(copy.deepcopy(event), "/reports/")
+
+    assert (door.name, door.prefix, door.path) == ("sam-local", "/", "/_dash-layout")
+    assert (inside.get("rawPath") or inside["path"]) == "/_dash-layout"
+    monkeypatch.delenv("AWS_SAM_LOCAL")
+    assert doors.which_door(event).name != "sam-local"  # only under sam local
+
+
+@pytest.mark.parametrize(
+    ("route_path", "client_path", "expected"),
+    [
+        ("/", "/Prod/", "/Prod/"),
+        ("/", "/Prod", "/Prod/"),
+        ("/assets/style.css", "/Prod/assets/style.css", "/Prod/"),
+        ("/_dash-layout", "/_dash-layout", "/"),
+        ("/a%20b", "/reports/a b", "/reports/"),
+        ("/x", "/Prod/y", None),  # inconsistent: no guess
+        ("/x", "/<script>/x", None),  # not a stage or base path
+    ],
+)
+def test_prefix_is_what_the_client_path_has_before_the_route(route_path, client_path, expected) -> None:
+    assert doors._prefix_before(client_path, route_path) == expected
+
+
+@pytest.mark.parametrize(
+    ("client_path", "route_path", "stage"), [("/../x", "/x", "Prod"), ("/./x", "/x", "Prod"), ("/../x", "/y", "..")]
+)
+def test_dot_segments_are_never_a_prefix(client_path: str, route_path: str, stage: str) -> None:
+    assert doors._prefix_before(client_path, route_path) is None
+    assert doors._stage_prefix(client_path, stage) == "/"

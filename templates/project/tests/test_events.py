@@ -1,36 +1,25 @@
-"""Recorded API Gateway events (tests/events/, see README.md there) replayed through the handler."""
+"""Recorded API Gateway events (tests/events/, see README.md there) replayed through the handler.
+
+Each was recorded at one door (tests/door_events.py says which). The one that is this stack's public
+door is served; the others are refused with the short 404 naming the public URL. Each is also moved
+onto this stack's own public door, where its page and its asset are served.
+"""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 
 import pytest
-from conftest import load_event
+from conftest import FIXTURE_APP, handler, load_event, refusal
+from door_events import RECORDED, Recorded, at_public_door, drop_header, is_public
 from page_load import parse_page
 
-import handler
-from dashboard import ASSETS_DIR
+from tools.stack_config import StackConfig, stack_config
 
-PAGE_EVENTS = {
-    "rest-execute-api.json": "/Prod/",  # stage in requestContext.path only
-    "rest-custom-domain.json": "/",  # custom domain, root mapping
-    "rest-base-path.json": "/reports/",  # base path in requestContext.path AND event.path
-    "http-default-stage.json": "/",
-    "http-named-stage.json": "/dev/",  # stage in rawPath
-    "http-custom-domain.json": "/reports/",  # API mapping key in rawPath, stage not
-}
-ASSET_EVENTS = [name.replace(".json", "-asset.json") for name in PAGE_EVENTS]
+CONFIG = stack_config()
 NON_HTTP_EVENTS = ["eventbridge-schedule.json", "warmer.json", "empty.json"]
-
-
-@pytest.fixture(autouse=True)
-def recorded_stack_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These events were recorded on stacks that did not tell the function a custom domain, so they
-    replay with none: through a domain the stack does not know, the execute-api rule decides. (This
-    project's own domain, if it has one, may be dash.example.com too; tests/test_doors.py replays
-    events with the domain configured.)"""
-    for name in ("DASH_CUSTOM_DOMAIN", "DASH_BASE_PATH"):
-        monkeypatch.delenv(name, raising=False)
+STYLE = (FIXTURE_APP / "assets" / "style.css").read_bytes()
 
 
 def body_bytes(response: dict) -> bytes:
@@ -39,34 +28,57 @@ def body_bytes(response: dict) -> bytes:
 
 
 def without_compression(event: dict) -> dict:
-    for key in ("headers", "multiValueHeaders"):
-        if event.get(key):
-            event[key] = {k: v for k, v in event[key].items() if k.lower() != "accept-encoding"}
+    drop_header(event, "Accept-Encoding")
     return event
 
 
-@pytest.mark.parametrize(("event_file", "prefix"), PAGE_EVENTS.items())
-def test_page_links_carry_the_prefix_the_browser_sees(event_file: str, prefix: str) -> None:
-    response = handler.lambda_handler(without_compression(load_event(event_file)), None)
-
-    assert response["statusCode"] == 200
+def assert_page_at(response: dict, prefix: str) -> None:
+    assert response["statusCode"] == 200, response["body"][:200]
     page = parse_page(body_bytes(response))
     assert page.config["requests_pathname_prefix"] == prefix
     assert page.scripts and all(src.startswith(prefix + "_dash-component-suites/") for src in page.scripts)
     assert page.stylesheets and all(href.startswith(prefix + "assets/") for href in page.stylesheets)
 
 
-@pytest.mark.parametrize("event_file", ASSET_EVENTS)
-def test_assets_are_found_below_every_prefix(event_file: str) -> None:
-    response = handler.lambda_handler(without_compression(load_event(event_file)), None)
+@pytest.mark.parametrize("recorded", RECORDED, ids=lambda r: r.name)
+def test_a_recorded_door_is_served_only_if_it_is_the_public_one(recorded: Recorded, config: StackConfig) -> None:
+    page = handler.lambda_handler(without_compression(recorded.page()), None)
+    asset = handler.lambda_handler(without_compression(recorded.asset()), None)
 
-    assert response["statusCode"] == 200
-    assert body_bytes(response) == (ASSETS_DIR / "style.css").read_bytes()
+    if is_public(recorded, config):
+        assert_page_at(page, recorded.prefix)
+        assert (asset["statusCode"], body_bytes(asset)) == (200, STYLE)
+    else:
+        assert (page["statusCode"], page["body"]) == (404, refusal(config))
+        assert (asset["statusCode"], asset["body"]) == (404, refusal(config))
+
+
+def test_the_recorded_doors_include_the_public_one_of_some_stacks() -> None:
+    """The default stack (REST, Prod) and --domain dash.example.com --base-path reports are among them."""
+    default = dataclasses.replace(
+        CONFIG, api="rest", stage="Prod", domain=None, base_path=None, environment={"DASH_PUBLIC_PREFIX": "/Prod/"}
+    )
+    reports = dataclasses.replace(
+        default, domain="dash.example.com", base_path="reports", environment={"DASH_PUBLIC_PREFIX": "/reports/"}
+    )
+
+    assert [r.name for r in RECORDED if is_public(r, default)] == ["rest-execute-api"]
+    assert [r.name for r in RECORDED if is_public(r, reports)] == ["rest-base-path", "http-custom-domain"]
+
+
+@pytest.mark.parametrize("recorded", RECORDED, ids=lambda r: r.name)
+def test_each_recorded_shape_moved_onto_the_public_door_is_served(recorded: Recorded, config: StackConfig) -> None:
+    page = handler.lambda_handler(without_compression(at_public_door(recorded.page(), config)), None)
+    asset = handler.lambda_handler(without_compression(at_public_door(recorded.asset(), config)), None)
+
+    assert_page_at(page, config.public_prefix)
+    assert asset["statusCode"] == 200
+    assert body_bytes(asset) == STYLE
 
 
 @pytest.mark.parametrize("event_file", NON_HTTP_EVENTS)
 def test_non_http_events_are_a_quiet_no_op(event_file: str, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level("INFO", logger="handler")
+    caplog.set_level("INFO", logger="serverless_dash")
 
     response = handler.lambda_handler(load_event(event_file), None)
 
@@ -77,3 +89,10 @@ def test_non_http_events_are_a_quiet_no_op(event_file: str, caplog: pytest.LogCa
 @pytest.mark.parametrize("event", [None, [], "ping", 42, {"version": "2.0"}, {"requestContext": {}}])
 def test_events_of_any_shape_do_not_raise(event: object) -> None:
     assert handler.lambda_handler(event, None)["ignored"] is True
+
+
+def test_every_recorded_event_is_in_the_table() -> None:
+    names = {p.stem for p in (FIXTURE_APP.parent / "events").glob("*.json")}
+    table = {r.name for r in RECORDED} | {f"{r.name}-asset" for r in RECORDED}
+    assert table <= names
+    assert CONFIG.public_prefix == handler.PREFIX

@@ -1,7 +1,9 @@
-"""`make serve` over real HTTP: tools/serve.py on a free port on 127.0.0.1."""
+"""`make serve` over real HTTP: tools/serve.py on a free port on 127.0.0.1, serving the platform
+tests' fixture app (--app) through the stand-in for the stack's own door, at the stack's prefix."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
 import subprocess
@@ -11,49 +13,68 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from page_load import AGE_CALLBACK, parse_page
+from conftest import CONFIG, FIXTURE_APP, FIXTURE_APP_SPEC, GREET_CALLBACK, GREETING, refusal, subprocess_environment
+from page_load import parse_page
 
-from dashboard import ASSETS_DIR
+from tools import serve
 from tools.apigateway import READINGS
-from tools.stack_config import PROJECT_DIR
+from tools.stack_config import PROJECT_DIR, StackConfig
 
 URL = re.compile(r"http://127\.0\.0\.1:\d+/\S*")
+ICON_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
 
 
-def start_serve(*args: str) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tools.serve", "--host", "127.0.0.1", "--port", "0", *args],
-        cwd=PROJECT_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    for line in process.stdout:
-        match = URL.search(line)
-        if match:
-            return process, match.group(0)
-    process.kill()
-    raise AssertionError(f"tools/serve.py printed no URL (exit {process.wait()})")
+class Background:
+    """`python -m <tool> --host 127.0.0.1 --port 0 <args>` in a process of its own, started when pytest
+    collects the module that needs it: it imports Dash and the app (seconds) while the tests before
+    it run. Stopped by the module's `servers` fixture, or when pytest exits."""
+
+    def __init__(self, tool: str, *args: str, env: dict[str, str] | None = None) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", tool, "--host", "127.0.0.1", "--port", "0", *args],
+            cwd=PROJECT_DIR,
+            env=env or subprocess_environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        self.tool = tool
+        self._url: str | None = None
+        atexit.register(self.stop)
+
+    @property
+    def url(self) -> str:
+        """The URL the tool prints once it serves (the first: CloudFront's https:// one)."""
+        if self._url is None:
+            assert self.process.stdout is not None
+            self._url = next((m.group(0) for line in self.process.stdout if (m := URL.search(line))), None)
+            assert self._url, f"{self.tool} printed no URL (exit {self.process.poll()})"
+        return self._url
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
 
 
-SHAPES = {"stage": (), "custom-domain": ("--custom-domain", "--base-path", "reports"), "cdn": ("--cdn",)}
+def door_flags(config: StackConfig) -> tuple[str, ...]:
+    flags = ("--app", FIXTURE_APP_SPEC)
+    return (*flags, "--http-port", "0") if config.door == "cloudfront" else flags
 
 
-@pytest.fixture(params=list(SHAPES))
-def served(request: pytest.FixtureRequest, config) -> Iterator[tuple[str, str]]:
-    """The URL `make serve` (or serve-domain, serve-cdn) prints, and the prefix it must have."""
-    process, url = start_serve(*SHAPES[request.param])
-    expected = {
-        "stage": config.stage_prefix,
-        "custom-domain": "/reports/",
-        "cdn": config.cdn.viewer_prefix if config.cdn else "/",
-    }
-    try:
-        yield url, expected[request.param]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+# Only an HTTP API behind a custom domain has readings of rawPath to choose from (`make serve READING=`).
+HAS_READINGS = CONFIG.door == "custom-domain" and CONFIG.api == "http"
+SERVERS = {
+    None: Background("tools.serve", *door_flags(CONFIG)),
+    **{r: Background("tools.serve", *door_flags(CONFIG), "--reading", r) for r in READINGS if HAS_READINGS},
+}
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[dict[str | None, Background]]:
+    yield SERVERS
+    for server in SERVERS.values():
+        server.stop()
 
 
 def fetch(url: str, data: bytes | None = None, headers: dict[str, str] | None = None):
@@ -62,111 +83,62 @@ def fetch(url: str, data: bytes | None = None, headers: dict[str, str] | None = 
         return response.status, dict(response.headers), response.read()
 
 
-def test_page_favicon_and_callback_over_http(served: tuple[str, str]) -> None:
-    served, expected_prefix = served
-    prefix = re.sub(r"^http://[^/]+", "", served)
-    origin = served[: -len(prefix)]
-    assert prefix == expected_prefix
-
-    status, _, html = fetch(served, headers={"Accept": "text/html"})
+def check_page_favicon_and_callback(url: str, prefix: str) -> None:
+    """The page at the prefix, with Dash's links under it; the favicon as bytes; a callback."""
+    origin = url[: -len(prefix)]
+    status, _, html = fetch(url, headers={"Accept": "text/html"})
     page = parse_page(html)
     assert status == 200
     assert page.config["requests_pathname_prefix"] == prefix
 
-    status, _, icon = fetch(origin + page.icons[0], headers={"Accept": "image/avif,image/*,*/*;q=0.8"})
+    status, _, icon = fetch(origin + page.icons[0], headers={"Accept": ICON_ACCEPT})
     assert status == 200
-    assert icon == (ASSETS_DIR / "favicon.ico").read_bytes()
+    assert icon == (FIXTURE_APP / "assets" / "favicon.ico").read_bytes()
 
-    status, _, answer = fetch(
-        served + "_dash-update-component", json.dumps(AGE_CALLBACK).encode(), {"Content-Type": "application/json"}
-    )
+    body = json.dumps(GREET_CALLBACK).encode()
+    status, _, answer = fetch(url + "_dash-update-component", body, {"Content-Type": "application/json"})
     assert status == 200
-    assert "days young" in json.loads(answer)["response"]["age"]["children"]
+    assert json.loads(answer)["response"]["greeting"]["children"] == GREETING
 
 
-def test_paths_outside_the_stage_are_refused_like_api_gateway(config) -> None:
-    process, url = start_serve()
-    try:
-        origin = re.match(r"http://[^/]+", url).group(0)
-        if config.stage_prefix == "/":  # an HTTP API's $default stage answers every path
-            assert fetch(origin + "/not-a-stage/")[0] == 200
-        else:
-            with pytest.raises(urllib.error.HTTPError) as refused:
-                fetch(origin + "/not-the-stage/")
-            assert refused.value.code == 403
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def test_make_serve_serves_the_stacks_prefix_through_its_door(
+    servers: dict[str | None, Background], config: StackConfig
+) -> None:
+    """The prefix template.yaml gives the function, through the stand-in for the stack's one door;
+    a path outside it gets the function's refusal, naming the public URL."""
+    url = servers[None].url
+    origin, prefix = re.match(r"(http://[^/]+)(/.*)", url).groups()
+    assert prefix == config.public_prefix
+    check_page_favicon_and_callback(url, prefix)
+
+    if prefix != "/" and config.door != "cloudfront":  # at "/" every path is inside the prefix
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            fetch(origin + "/not-the-prefix/", headers={"Accept": "text/html"})
+        assert refused.value.code == 404
+        assert refused.value.read().decode() == refusal(config)
 
 
-def refused_serve(*args: str) -> subprocess.CompletedProcess:
-    """tools/serve.py with flags it must refuse: its exit status and message."""
-    return subprocess.run(
-        [sys.executable, "-m", "tools.serve", *args], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60
-    )
+def test_no_flag_for_a_door_the_stack_does_not_have(config: StackConfig, capsys: pytest.CaptureFixture[str]) -> None:
+    """--reading is for an HTTP API's custom domain, --http-port for CloudFront: refused elsewhere,
+    before anything is served."""
+    flag, value = ("--http-port", "3001") if config.door != "cloudfront" else ("--reading", "none")
+    with pytest.raises(SystemExit) as refused:
+        serve.main([flag, value])
+
+    assert refused.value.code == 2
+    message = capsys.readouterr().err
+    assert f"{flag} is for" in message
+    assert f"this stack's door is {config.door}" in message
 
 
-def test_base_path_needs_custom_domain() -> None:
-    result = refused_serve("--base-path", "reports")
-    assert result.returncode == 2
-    assert "--base-path needs --custom-domain" in result.stderr
+if HAS_READINGS:  # a stack without that door has no such flag to test
 
-
-def test_serve_cdn_answers_a_second_visitor_from_the_edge_and_redirects_http() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tools.serve", "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--cdn"],
-        cwd=PROJECT_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        urls = [m.group(0) for line in (process.stdout.readline() for _ in range(3)) for m in [URL.search(line)] if m]
-        https_url, http_url = urls
-        page = parse_page(fetch(https_url, headers={"Accept": "text/html"})[2])
-        script = re.match(r"http://[^/]+", https_url).group(0) + page.scripts[-1]
-        first, second = (fetch(script)[1].get("X-Cache") for _ in range(2))
-        assert (first, second) == ("Miss from cloudfront", "Hit from cloudfront")
-
-        class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args: object) -> None:
-                return None
-
-        with pytest.raises(urllib.error.HTTPError) as redirected:
-            urllib.request.build_opener(NoRedirect).open(http_url, timeout=60)
-        assert redirected.value.code == 301
-        assert redirected.value.headers["Location"] == https_url
-    finally:
-        process.terminate()
-        _, log = process.communicate(timeout=10)
-    assert "edge cache hit, function not called" in log
-    assert "-> function (uncached" in log
-
-
-@pytest.mark.parametrize("reading", READINGS)
-def test_serve_domain_under_each_reading(reading: str, config) -> None:
-    """`make serve-domain READING=...`: an HTTP API's custom domain with rawPath as each report has
-    it, and the dashboard works; a REST API has one documented shape and refuses the flag."""
-    if config.api == "rest" and reading != "key":
-        result = refused_serve("--custom-domain", "--reading", reading)
-        assert result.returncode == 2
-        assert "--reading is for HTTP APIs" in result.stderr
-        return
-    process, url = start_serve("--custom-domain", "--base-path", "board", "--reading", reading)
-    try:
-        origin, prefix = re.match(r"(http://[^/]+)(/.*)", url).groups()
-        assert prefix == "/board/"
-        status, _, html = fetch(url, headers={"Accept": "text/html"})
-        page = parse_page(html)
-        assert status == 200
-        assert page.config["requests_pathname_prefix"] == "/board/"
-        status, _, icon = fetch(origin + page.icons[0], headers={"Accept": "image/avif,image/*,*/*;q=0.8"})
-        assert icon == (ASSETS_DIR / "favicon.ico").read_bytes()
-        status, _, answer = fetch(
-            url + "_dash-update-component", json.dumps(AGE_CALLBACK).encode(), {"Content-Type": "application/json"}
-        )
-        assert "days young" in json.loads(answer)["response"]["age"]["children"]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    @pytest.mark.parametrize("reading", READINGS)
+    def test_make_serve_under_each_rawpath_reading(
+        reading: str, servers: dict[str | None, Background], config: StackConfig
+    ) -> None:
+        """`make serve READING=...`: what an HTTP API writes into rawPath behind a custom domain, as
+        each report has it (the mapping key, nothing, the stage): the dashboard works under each."""
+        url = servers[reading].url
+        assert url.endswith(config.public_prefix)
+        check_page_favicon_and_callback(url, config.public_prefix)

@@ -10,13 +10,15 @@ template.yaml gives DashFunction `BuildMethod: makefile`, so `sam build` runs th
    building. Environment markers are evaluated for Lambda, not for this machine, so every line is
    installed as written (--no-deps: requirements.txt pins the whole tree); a dependency missing from
    it fails the build with its name.
-2. copies the code (src/) next to it;
+2. copies the code (src/: the platform package serverless_dash/, your app.py, pages/, assets/ and
+   whatever else they import) next to it, and checks that the modules template.yaml names are there
+   (the Handler, serverless_dash.handler, and the app, DASH_APP);
 3. deletes what Lambda never serves or runs: source maps, development bundles, Jupyter extensions,
    console scripts, the packages' own tests, stale bytecode (PRUNE_RULES);
 4. compiles every module to bytecode when this Python is the runtime's version. Lambda's code
    directory is read-only, so without it every cold start compiles Dash and Plotly again (seconds);
 5. stores a brotli (quality 11) and a gzip (level 9) copy beside every script and stylesheet, which
-   the function serves instead of compressing on each request (src/adapter/precompressed.py).
+   the function serves instead of compressing on each request (src/serverless_dash/precompressed.py).
    Brotli 11 is slow (about a minute for plotly.min.js), so each result is kept in a cache keyed
    by the file's contents (~/.cache/serverless-dash/precompressed): only a new file pays.
 """
@@ -215,6 +217,29 @@ def copy_code(source: Path, target_dir: Path) -> None:
     shutil.copytree(source, target_dir, ignore=ignore, dirs_exist_ok=True)
 
 
+def modules_named(template: Path, function_id: str) -> dict[str, str]:
+    """What template.yaml tells Lambda to import: the Handler's module and the app's (DASH_APP),
+    as role -> dotted module name."""
+    properties = load_template(template)["Resources"][function_id]["Properties"]
+    variables = (properties.get("Environment") or {}).get("Variables") or {}
+    app = variables.get("DASH_APP")
+    return {
+        "Handler": str(properties["Handler"]).rpartition(".")[0],
+        "DASH_APP": (app if isinstance(app, str) and app else "app:app").partition(":")[0],
+    }
+
+
+def check_code(target_dir: Path, modules: dict[str, str]) -> None:
+    """Each module Lambda will import is in the artefact (a module or a package)."""
+    missing = []
+    for role, module in modules.items():
+        base = target_dir.joinpath(*module.split("."))
+        if not (base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()):
+            missing.append(f"{role} {module} ({base.relative_to(target_dir)}.py)")
+    if missing:
+        raise SystemExit(f"the function's code has no {', '.join(missing)}: template.yaml names it")
+
+
 def prune(target_dir: Path) -> dict[str, tuple[int, int]]:
     """Deletes every file a PRUNE_RULES category matches; (files, bytes) removed per category."""
     removed: dict[str, tuple[int, int]] = {}
@@ -242,7 +267,7 @@ def compile_bytecode(target_dir: Path, target: Target) -> bool:
     return True
 
 
-# What the function serves compressed (src/adapter/precompressed.py), from this size up (below it
+# What the function serves compressed (src/serverless_dash/precompressed.py), from this size up (below it
 # compression gains nothing; flask-compress skips under 500 bytes too).
 PRECOMPRESS_SUFFIXES = (".js", ".css", ".mjs", ".json", ".svg")
 PRECOMPRESS_MIN_BYTES = 1000
@@ -304,11 +329,20 @@ def precompress(target_dir: Path) -> tuple[int, int, int]:
     return len(sources), sum(p.stat().st_size for p in sources), brotli_bytes
 
 
-def install(source: Path, target_dir: Path, target: Target, *, prune_and_compile: bool = True) -> None:
+def install(
+    source: Path,
+    target_dir: Path,
+    target: Target,
+    *,
+    prune_and_compile: bool = True,
+    modules: dict[str, str] | None = None,
+) -> None:
     """Everything the function needs in `target_dir`; without pruning and bytecode when told so
-    (the benchmark's "before")."""
+    (the benchmark's "before"). `modules`: what Lambda imports (modules_named), checked to be there."""
     pip_install(source, target_dir, target)
     copy_code(source, target_dir)
+    if modules:
+        check_code(target_dir, modules)
     if not prune_and_compile:
         return
     for category, (files, size) in prune(target_dir).items():
@@ -333,7 +367,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     target = target_of(args.template, args.function_id)
     args.target.mkdir(parents=True, exist_ok=True)
-    install(args.source.resolve(), args.target.resolve(), target)
+    modules = modules_named(args.template, args.function_id)
+    install(args.source.resolve(), args.target.resolve(), target, modules=modules)
 
 
 if __name__ == "__main__":

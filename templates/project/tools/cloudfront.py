@@ -1,11 +1,13 @@
-"""A small model of the CloudFront distribution in template.yaml, in front of a LocalGateway.
+"""A small model of the CloudFront distribution in template.yaml (--cdn), in front of a LocalGateway.
 
-For `make serve-cdn` and the tests. It reads the distribution from template.yaml (behaviours, cache
-policies, origin path and headers) and does what matters to the dashboard:
+For `make serve` in a --cdn project (the distribution is the stack's one public door) and the tests.
+It reads the distribution from template.yaml (behaviours, cache policies, origin path and headers)
+and does what matters to the dashboard:
 - answers a plain-HTTP request with a 301 to HTTPS (redirect-to-https);
 - picks the behaviour by path pattern (cache behaviours in order, then the default "*");
-- forwards to the API's execute-api URL with the origin path in front and the origin headers added
-  (replacing a viewer's header of the same name), Host left out;
+- forwards to the API's execute-api URL (tools/apigateway.py builds the event API Gateway sends)
+  with the origin path in front and the origin headers added (replacing a viewer's header of the
+  same name), Host left out;
 - keys the cache on what the cache policy names (path, the listed query strings, cookies when the
   policy says all, Accept-Encoding normalised to br or gzip), keeps a response for the TTL its
   Cache-Control gives within the policy's bounds, and answers later requests from the cache
@@ -18,17 +20,22 @@ from __future__ import annotations
 
 import fnmatch
 import gzip
-import os
+import importlib
 import re
 import time
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from tools.apigateway import GatewayResponse, LocalGateway
-from tools.stack_config import Behaviour, CachePolicy, CdnConfig, StackConfig
+from tools.stack_config import HANDLER_MODULE, Behaviour, CdnConfig, StackConfig
 
 DISTRIBUTION_HOST = "d111111abcdef8.cloudfront.net"
+# What the function is told of the secret (template.yaml resolves it from Secrets Manager): the
+# current one and, while a rotation spreads to the edge, the previous one.
+SECRET_VARIABLE = "DASH_ORIGIN_SECRET"  # noqa: S105 - a variable name
+PREVIOUS_SECRET_VARIABLE = "DASH_ORIGIN_SECRET_PREVIOUS"  # noqa: S105 - a variable name
 # CloudFront compresses these at the edge (a selection of its list) when 1,000 B to 10 MB.
 COMPRESSIBLE = re.compile(
     r"^(text/|application/(javascript|json|x-javascript|xml)|image/(svg\+xml|x-icon|vnd\.microsoft\.icon))"
@@ -58,7 +65,8 @@ class LocalCloudFront:
     cdn: CdnConfig
     origin: LocalGateway  # the execute-api URL shape
     secret: str  # the value of the dynamic reference in the origin headers, as deployed
-    host: str = DISTRIBUTION_HOST
+    host: str = DISTRIBUTION_HOST  # the viewer's host name when a request has no Host header
+    origin_scheme: str = "https"  # X-Forwarded-Proto at the origin: "http" for a local listener
     clock: Any = time.monotonic
     origin_requests: list[OriginRequest] = field(default_factory=list, repr=False)
     _cache: dict[tuple, _Entry] = field(default_factory=dict, repr=False)
@@ -153,10 +161,12 @@ class LocalCloudFront:
             forwarded = [(k, v) for k, v in viewer if k.lower() == "cookie"]
         if behaviour.viewer_host:  # the viewer-request function (template.yaml: DashViewerHost)
             forwarded = [(k, v) for k, v in forwarded if k.lower() != "x-dash-viewer-host"]
-            forwarded.append(("X-Dash-Viewer-Host", self.host))
+            forwarded.append(("X-Dash-Viewer-Host", _header(viewer, "host") or self.host))
         if encoding:
             forwarded.append(("Accept-Encoding", encoding))
-        forwarded += [("X-Forwarded-Proto", "https"), ("Via", "2.0 local.cloudfront.net (CloudFront)"), *own]
+        # API Gateway tells the function the scheme it was called with: always https from CloudFront
+        # (`make serve`'s local listener, which stands for https:// without TLS, says http instead).
+        forwarded += [("X-Forwarded-Proto", self.origin_scheme), ("Via", "2.0 local.cloudfront.net (CloudFront)"), *own]
         return forwarded
 
 
@@ -221,46 +231,38 @@ def _compressed_at_edge(response: GatewayResponse, accept_encoding: str | None) 
     )
 
 
-def distribution_for(config: StackConfig, secret: str) -> LocalCloudFront:
-    """The template's distribution in front of this API; without one (no --cdn), the one --cdn
-    would add, so `make serve-cdn` and the tests show the CloudFront door at every variant."""
-    cdn = config.cdn or _what_cdn_would_add(config)
-    if os.environ.get("DASH_AUTH") == "cognito":  # sign-in on (the tests turn it on in any project):
-        # the cached behaviours send the cookies on a miss, as template.yaml has them with --auth cognito
-        behaviours = tuple(b if b.path_pattern == "*" else replace(b, forward_cookies=True) for b in cdn.behaviours)
-        cdn = replace(cdn, behaviours=behaviours)
-    if config.cdn is None and config.api == "rest":
-        # --cdn keeps */* in a REST API's binary media types (CloudFront's cached requests carry no
-        # Accept header, so a narrower list sends the favicon as base64 text): so does its stand-in.
-        config = replace(config, binary_media_types=("*/*",))
-    origin = LocalGateway(config, _lambda_handler())
-    return LocalCloudFront(cdn, origin, secret, host=cdn.aliases[0] if cdn.aliases else DISTRIBUTION_HOST)
+def function_environment(secret: str, previous: str = "") -> dict[str, str]:
+    """What the deployed function knows of the origin secret: its environment beside template.yaml's
+    literal variables (the secret's own is a Secrets Manager reference, resolved on deploy)."""
+    return {SECRET_VARIABLE: secret, PREVIOUS_SECRET_VARIABLE: previous}
 
 
-def _lambda_handler():
-    from handler import lambda_handler  # after the environment is set, as on Lambda
+def distribution_for(
+    config: StackConfig,
+    secret: str,
+    lambda_handler: Callable[[dict[str, Any], Any], Any] | None = None,
+    *,
+    local_listener: bool = False,
+) -> LocalCloudFront:
+    """The template's distribution in front of its API's execute-api URL, sending `secret` as the
+    origin header (give the function the same: function_environment). `lambda_handler` defaults to
+    the platform's (serverless_dash.handler), imported once the environment is set, as on Lambda.
 
-    return lambda_handler
-
-
-def _what_cdn_would_add(config: StackConfig) -> CdnConfig:
-    """template.yaml.hbs's distribution with --cdn, for a template rendered without it."""
-    static = CachePolicy(0, 0, 31_536_000, ("m",), cookies=False, accept_encoding=True)
-    # As with --auth cognito, the cached behaviour sends the cookies on a miss (never keyed on them):
-    # the tests turn sign-in on in any project, and without sign-in the cookies change nothing.
-    sign_in = True
-    uncached = CachePolicy(0, 0, 1, None, cookies=True, accept_encoding=True)
-    return CdnConfig(
-        aliases=(),
-        origin_path=config.stage_prefix.rstrip("/"),
-        origin_headers={
-            "X-Dash-Origin-Secret": "{{resolve:secretsmanager:DashOriginSecret}}",
-            "X-Dash-Viewer-Prefix": "/",
-        },
-        behaviours=(
-            Behaviour("_dash-component-suites/*", static, False, True, True, forward_cookies=sign_in),
-            Behaviour("assets/*", static, False, True, True, forward_cookies=sign_in),
-            Behaviour("*", uncached, True, True, True, viewer_host=True),
-        ),
-        http_version="http2and3",
+    `local_listener`: the viewers are browsers on a plain-HTTP listener standing for https:// (`make
+    serve`): the function is told http and the viewer's own Host (with its port), so that what it
+    builds from them (sign-in's callback URL) is one the browser can open."""
+    if config.cdn is None:
+        raise ValueError("template.yaml has no CloudFront distribution (a project generated without --cdn)")
+    origin = LocalGateway(config, lambda_handler or _platform_handler())
+    cdn = config.cdn
+    return LocalCloudFront(
+        cdn,
+        origin,
+        secret,
+        host=cdn.aliases[0] if cdn.aliases else DISTRIBUTION_HOST,
+        origin_scheme="http" if local_listener else "https",
     )
+
+
+def _platform_handler() -> Callable[[dict[str, Any], Any], Any]:
+    return importlib.import_module(HANDLER_MODULE).lambda_handler

@@ -1,18 +1,21 @@
-"""`make dev`: the dashboard on Dash's debug server, hot reload on, no AWS involved.
+"""`make dev`: your Dash app on Dash's debug server at /, hot reload on, no AWS involved.
 
     PYTHONPATH=src python -m tools.dev [--port 8050] [--host 127.0.0.1]
 
-Like `python -m dashboard`, plus sign-in when template.yaml has it and DASH_AUTH_ISSUER names a
+The app template.yaml names (DASH_APP, src/app.py's `app`), loaded as the function loads it
+(serverless_dash.loader) but for the debug server: at /, with Dash's dev tools and its callback
+checks on. With sign-in in the project (--auth cognito), sign-in is on when DASH_AUTH_ISSUER names a
 provider (tools/local_sign_in.py); it says which on start.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import os
 
-from tools.local_sign_in import configure
-from tools.stack_config import stack_config
+from tools.stack_config import APP_VARIABLE, PREFIX_VARIABLE, stack_config
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,15 +23,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8050)
     args = parser.parse_args(argv)
-    os.environ.setdefault("DASH_AUTH", stack_config().environment.get("DASH_AUTH") or "none")
-    print(configure(), flush=True)
+    config = stack_config()
+    os.environ.pop("AWS_SAM_LOCAL", None)
+    os.environ[PREFIX_VARIABLE] = "/"  # the debug server's own URL, http://127.0.0.1:8050/
+    os.environ.setdefault(APP_VARIABLE, config.app)
 
-    from adapter import auth
-    from dashboard import create_app
+    from serverless_dash import loader
 
-    app = create_app(debug=True)
-    if auth.enabled():
-        app.server.wsgi_app = auth.protect(app, "/", app.server.wsgi_app)
+    auth = loader.optional("auth")
+    if auth is not None and importlib.util.find_spec("tools.local_sign_in"):
+        os.environ.setdefault("DASH_AUTH", config.environment.get("DASH_AUTH") or "none")
+        print(importlib.import_module("tools.local_sign_in").configure(), flush=True)
+
+    app = loader.load(debug=True)
+    if auth is not None and auth.enabled():
+        app.server.wsgi_app = auth.protect(app, "/", app.server.wsgi_app)  # type: ignore[method-assign]
     app.run(host=args.host, port=args.port, debug=True)
 
 

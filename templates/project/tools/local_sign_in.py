@@ -13,7 +13,7 @@ from collections.abc import MutableMapping
 
 import requests
 
-# Discovery document field → the variable src/adapter/auth.py reads.
+# Discovery document field → the variable src/serverless_dash/auth.py reads.
 ENDPOINTS = {
     "jwks_uri": "DASH_AUTH_JWKS_URI",
     "authorization_endpoint": "DASH_AUTH_AUTHORIZATION_ENDPOINT",

@@ -6,8 +6,9 @@
 same parts of the pinned aws-sam-cli, reading template.yaml: the route provider (which routes, which
 binary media types) and the Flask service that turns a browser's request into the event, and the
 function's answer into the response, exactly as `sam local start-api` does. Only the container is
-replaced: the handler is called in this process, with the environment variables SAM resolves for the
-function (AWS_SAM_LOCAL=true among them). So what works here works under `sam local start-api`, and
+replaced: the handler is imported once and called in this process, with the environment variables SAM
+resolves for the function (AWS_SAM_LOCAL=true among them: the platform serves the app at /, as under
+`sam local start-api`). So what works here works under `sam local start-api`, and
 what that does not model (the stage prefix, custom domains, wildcard binary media types) is not
 modelled here either: `make serve` models API Gateway itself. --env-vars takes the JSON file
 `sam local start-api --env-vars` does ({"DashFunction": {"NAME": "value"}}, or {"Parameters": {...}}
@@ -27,17 +28,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
-from samcli.lib.providers.api_provider import ApiProvider
-from samcli.lib.providers.sam_function_provider import SamFunctionProvider
-from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
-from samcli.local.apigw.local_apigw_service import LocalApigwService
 from werkzeug.serving import make_server
 
 from tools.serve import serve_until_interrupted
 from tools.stack_config import TEMPLATE
+
+if TYPE_CHECKING:
+    from samcli.local.apigw.local_apigw_service import LocalApigwService
 
 
 class InProcessRuntime:
@@ -98,6 +97,13 @@ def local_api(
     """The Flask service behind `sam local start-api` for `template`, created (not started), with the
     in-process runtime instead of Docker (`service.lambda_runner.local_runtime`); `env_vars` as in
     `sam local start-api --env-vars`."""
+    # SAM CLI's local modules take seconds to import: only here, where they are used.
+    from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
+    from samcli.lib.providers.api_provider import ApiProvider
+    from samcli.lib.providers.sam_function_provider import SamFunctionProvider
+    from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
+    from samcli.local.apigw.local_apigw_service import LocalApigwService
+
     cwd = str(template.resolve().parent)
     stacks, _ = SamLocalStackProvider.get_stacks(str(template))
     runner = LocalLambdaRunner(
@@ -107,6 +113,13 @@ def local_api(
         real_path=cwd,
         env_vars_values=env_vars,
     )
+    for function in runner.provider.get_all():
+        # Imported here, in the main thread, as Lambda's runtime imports it: the app is built at
+        # import, and Dash Pages' register_page needs the main thread's context (a request thread
+        # of the Flask service has none).
+        function_config = runner.get_invoke_config(function)
+        with _environment(function_config.env_vars.resolve()):
+            _handler(function_config.code_abs_path, function_config.handler)
     service = LocalApigwService(api=ApiProvider(stacks, cwd=cwd).api, lambda_runner=runner, port=port, host=host)
     service.create()
     return service

@@ -1,42 +1,67 @@
-"""`make serve`: the real Lambda handler behind a local stand-in for API Gateway.
+"""`make serve`: the real Lambda handler behind a local stand-in for the stack's own door.
 
-    python -m tools.serve [--port 3000] [--host 127.0.0.1]
-                          [--custom-domain [--base-path reports] [--reading key|none|stage]]
-    python -m tools.serve --cdn [--port 3000] [--http-port 3001]
+    python -m tools.serve [--port 3000] [--host 127.0.0.1] [--app module:attribute]
+                          [--reading key|none|stage] [--http-port 3001]
 
-Unlike `make dev`, every request goes through handler.lambda_handler as an API Gateway event built
-from template.yaml (stage prefix, binary media types, the 6 MB response limit), so what works here
-works behind API Gateway. `sam local start-api` does the same with Docker; this needs none.
-
-With --custom-domain the function is told the domain and base path it serves (DASH_CUSTOM_DOMAIN,
-DASH_BASE_PATH), as the stack tells it when template.yaml has that domain. --reading picks what an
-HTTP API writes into rawPath behind a custom domain (reports disagree): the mapping key ("key"),
-nothing ("none") or the stage ("stage"); the dashboard must work under each.
-
-With --cdn the CloudFront distribution of template.yaml (or, without --cdn in the template, the one
---cdn would add) stands in front (tools/cloudfront.py): each request is logged as an edge cache hit
-or as a call to the function, so a second visitor's page load shows which requests reach Lambda.
-Locally there is no TLS: the --port listener stands for https://, and the --http-port one for
-http://, which answers with CloudFront's redirect to https (here: to the --port listener).
+Unlike `make dev`, every request goes through serverless_dash.handler.lambda_handler as the event
+the stack's public door sends, built from template.yaml, at the prefix the stack serves
+(DASH_PUBLIC_PREFIX): so what works here works when deployed. The door is the stack's one public
+door, as template.yaml has it:
+- API Gateway's own URL (no custom domain): the stage in the path (/Prod/), binary media types,
+  the 6 MB response limit;
+- the custom domain (--domain): no stage, the base path if any (/reports/); for an HTTP API,
+  --reading picks what API Gateway writes into rawPath there (reports disagree): the mapping key
+  ("key", the default), nothing ("none") or the stage ("stage"); the dashboard must work under each;
+- CloudFront (--cdn, tools/cloudfront.py): each request is logged as an edge cache hit or as a call
+  to the function. Locally there is no TLS: the --port listener stands for https://, and the
+  --http-port one for http://, which answers with CloudFront's redirect to https.
+A path outside the prefix reaches the function as through a door the stack does not have, and gets
+its refusal (404, naming the public URL). `sam local start-api` serves at / instead: `make sam-local`.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import os
 import secrets
 import sys
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
 from tools.apigateway import READINGS, GatewayResponse, LocalGateway
-from tools.local_sign_in import configure
-from tools.stack_config import stack_config
+from tools.stack_config import APP_VARIABLE, HANDLER_MODULE, StackConfig, stack_config
 
 
 class Front(Protocol):
     def request(self, method: str, target: str, headers: Any, body: bytes) -> GatewayResponse: ...
+
+
+def optional_tool(name: str) -> Any | None:
+    """tools/<name>.py, in a project generated with the feature that writes it (local_sign_in with
+    --auth cognito, cloudfront with --cdn); else None."""
+    qualified = f"tools.{name}"
+    return importlib.import_module(qualified) if importlib.util.find_spec(qualified) else None
+
+
+def function_environment(config: StackConfig, app: str | None = None) -> str:
+    """Sets this process's environment as Lambda sets the function's (template.yaml's variables, as
+    far as they are known without AWS; `app` instead of its DASH_APP), with sign-in on only against
+    a provider you name (tools/local_sign_in.py); returns the line that says which."""
+    os.environ.pop("AWS_SAM_LOCAL", None)  # that is `make sam-local`, served at /
+    os.environ.update(config.string_environment())
+    if app:
+        os.environ[APP_VARIABLE] = app
+    sign_in = optional_tool("local_sign_in")
+    return sign_in.configure() if sign_in is not None else "Sign-in: none (the project was generated without it)"
+
+
+def lambda_handler() -> Callable[[dict[str, Any], Any], Any]:
+    """The platform's entry, imported (and the app built, once) after the environment is set."""
+    return importlib.import_module(HANDLER_MODULE).lambda_handler
 
 
 class LoggedCloudFront:
@@ -85,7 +110,7 @@ def make_server(gateway: Front, host: str, port: int) -> ThreadingHTTPServer:
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _forward
 
-        def log_message(self, format: str, *args) -> None:
+        def log_message(self, format: str, *args: Any) -> None:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
     return ThreadingHTTPServer((host, port), GatewayRequestHandler)
@@ -95,69 +120,47 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tools.serve", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=3000, help="port (default 3000; 0 picks a free one)")
-    parser.add_argument(
-        "--custom-domain",
-        action="store_true",
-        help="serve the custom-domain URL shape: no stage in the path",
-    )
-    parser.add_argument(
-        "--base-path",
-        help="with --custom-domain: the base-path mapping (default: the one in template.yaml, if any)",
-    )
+    parser.add_argument("--app", help="the Dash app to serve, as module:attribute (default: template.yaml's DASH_APP)")
     parser.add_argument(
         "--reading",
         choices=READINGS,
-        help="with --custom-domain, HTTP API only: what rawPath holds, the mapping key (default), "
+        help="HTTP API behind a custom domain only: what rawPath holds, the mapping key (default), "
         "nothing, or the stage",
     )
     parser.add_argument(
-        "--cdn",
-        action="store_true",
-        help="CloudFront in front: the distribution of template.yaml, or the one --cdn would add",
-    )
-    parser.add_argument(
-        "--http-port", type=int, help="with --cdn: the plain-HTTP listener (default: --port + 1; free with --port 0)"
+        "--http-port",
+        type=int,
+        help="CloudFront only: the plain-HTTP listener (default: --port + 1; free with --port 0)",
     )
     args = parser.parse_args(argv)
-    if args.base_path is not None and not args.custom_domain:
-        parser.error("--base-path needs --custom-domain (the execute-api URL has a stage, not a base path)")
-    if args.reading is not None and not args.custom_domain:
-        parser.error("--reading needs --custom-domain (it is what a custom domain writes into rawPath)")
-    if args.cdn and args.custom_domain:
-        parser.error("--cdn and --custom-domain are two different doors: pick one")
-    if args.cdn:
+    config = stack_config()
+    if args.reading is not None and not (config.door == "custom-domain" and config.api == "http"):
+        parser.error(
+            "--reading is for an HTTP API behind a custom domain (what API Gateway writes into rawPath "
+            f"there); this stack's door is {config.door} ({config.api.upper()} API)"
+        )
+    if args.http_port is not None and config.door != "cloudfront":
+        parser.error(f"--http-port is for CloudFront's plain-HTTP listener; this stack's door is {config.door}")
+    if config.door == "cloudfront":
         # --port 0 picks a free port: then the plain-HTTP one is picked too (not port 1).
         http_port = args.http_port if args.http_port is not None else (args.port + 1 if args.port else 0)
-        serve_cdn(args.host, args.port, http_port)
+        serve_cdn(config, args.host, args.port, http_port, args.app)
         return
 
-    config = stack_config()
-    if args.reading not in (None, "key") and config.api != "http":
-        parser.error("--reading is for HTTP APIs: a REST API's custom domain keeps the base path in the path")
-    # Like `sam local`: the function sees the environment variables template.yaml gives it.
-    os.environ.update(config.string_environment())
-    sign_in = configure()  # on only against a provider you name (tools/local_sign_in.py)
-    from handler import lambda_handler  # after the environment is set, as on Lambda
-
-    gateway = LocalGateway(
-        config,
-        lambda_handler,
-        custom_domain=args.custom_domain,
-        base_path=args.base_path,
-        reading=args.reading or "key",
-        scheme="http",
+    sign_in = function_environment(config, args.app)
+    gateway = LocalGateway.for_stack(
+        config, lambda_handler(), reading=args.reading or "key", scheme="http", outside_prefix="function"
     )
-    if args.custom_domain:
-        # As the stack tells the function about its domain (template.yaml, DashFunction.Environment).
-        os.environ.update(gateway.domain_environment())
     server = make_server(gateway, args.host, args.port)
     host, port = server.server_address[:2]
     lines = [f"Serving the Lambda handler like API Gateway ({config.api.upper()} API) at"]
     lines.append(f"  http://{host}:{port}{gateway.prefix}")
-    if args.custom_domain:
+    if gateway.custom_domain:
         reading = f", rawPath reading {gateway.reading!r}" if config.api == "http" else ""
-        lines.append(f"  (as the custom domain {gateway.host}{reading})")
-    lines.append(str(sign_in))
+        lines.append(f"  (as the custom domain https://{gateway.host}{gateway.prefix}{reading})")
+    else:
+        lines.append("  (as API Gateway's own URL, https://<api id>.execute-api.<region>.amazonaws.com)")
+    lines.append(sign_in)
     serve_until_interrupted(server, lines)
 
 
@@ -173,23 +176,20 @@ def serve_until_interrupted(server: Any, lines: list[str]) -> None:
         server.server_close()
 
 
-def serve_cdn(host: str, port: int, http_port: int) -> None:
-    config = stack_config()
-    os.environ.update(config.string_environment())
+def serve_cdn(config: StackConfig, host: str, port: int, http_port: int, app: str | None = None) -> None:
+    cloudfront_tool = optional_tool("cloudfront")
+    if cloudfront_tool is None:
+        raise SystemExit("template.yaml has a CloudFront distribution, but tools/cloudfront.py is missing")
+    sign_in = function_environment(config, app)
     # As deployed: the function and the distribution know the same secret (here a fresh one).
     secret = secrets.token_urlsafe(48)
-    os.environ["DASH_ORIGIN_SECRET"] = secret
-    if config.cdn is None and config.api == "rest":  # the binary media types --cdn keeps (cloudfront.py)
-        os.environ["DASH_BINARY_MEDIA_TYPES"] = "*/*"
-    sign_in = configure()  # as for `make serve`
-    from tools.cloudfront import distribution_for
-
-    cloudfront = distribution_for(config, secret)
+    os.environ.update(cloudfront_tool.function_environment(secret))
+    # The viewers are browsers on plain-HTTP listeners standing for https:// (tools/cloudfront.py).
+    cloudfront = cloudfront_tool.distribution_for(config, secret, local_listener=True)
     https_server = make_server(LoggedCloudFront(cloudfront), host, port)
     https_base = f"http://{host}:{https_server.server_address[1]}"
     http_server = make_server(LoggedCloudFront(cloudfront, scheme="http", https_base=https_base), host, http_port)
-    where = "template.yaml's distribution" if config.cdn else "the distribution --cdn would add"
-    print(f"Serving the Lambda handler behind CloudFront ({where}) at", flush=True)
+    print("Serving the Lambda handler behind CloudFront (template.yaml's distribution) at", flush=True)
     print(f"  {https_base}{cloudfront.prefix}   (stands for https://)", flush=True)
     print(f"  http://{host}:{http_server.server_address[1]}{cloudfront.prefix}   (http://: redirected)", flush=True)
     print("Open it in two browser windows (the second private): the second page load calls the", flush=True)

@@ -1,7 +1,10 @@
-"""What template.yaml says about the API, read back for the tests and the local gateway.
+"""What template.yaml says about the stack, read back for the tests and the local stand-ins.
 
-The SAM template is the one source of truth for the stage, the binary media types and the custom
-domain: the tests and `make serve` read them here instead of repeating them.
+The SAM template is the one source of truth for the stage, the binary media types, the custom
+domain, the CloudFront distribution and the function's environment (DASH_PUBLIC_PREFIX, the one URL
+prefix the stack serves, and DASH_APP, the app): the tests and `make serve` read them here instead of
+repeating them. The template is read with SAM CLI's own YAML loader, which knows CloudFormation's
+short tags (!Ref, !Sub, !GetAtt ... become {"Ref": ...}, {"Fn::Sub": ...}).
 """
 
 from __future__ import annotations
@@ -10,33 +13,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from samcli.yamlhelper import yaml_parse
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE = PROJECT_DIR / "template.yaml"
-
-
-class CloudFormationLoader(yaml.SafeLoader):
-    """A SafeLoader that accepts CloudFormation's short tags (!Ref, !Sub, !GetAtt, !If, ...)."""
-
-
-def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
-    return {name: value}
-
-
-CloudFormationLoader.add_multi_constructor("!", _intrinsic)
+SRC = PROJECT_DIR / "src"
+# What the function is told (template.yaml, DashFunction.Environment; src/serverless_dash/loader.py).
+PREFIX_VARIABLE = "DASH_PUBLIC_PREFIX"
+APP_VARIABLE = "DASH_APP"
+# The platform's Lambda entry (template.yaml: Handler), imported once the environment is set.
+HANDLER_MODULE = "serverless_dash.handler"
 
 
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as f:
-        return yaml.load(f, Loader=CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+    """A CloudFormation / SAM template (YAML or JSON) as SAM CLI reads it."""
+    return yaml_parse(path.read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -101,6 +92,27 @@ class StackConfig:
     @property
     def domain_prefix(self) -> str:
         return f"/{self.base_path}/" if self.base_path else "/"
+
+    @property
+    def public_prefix(self) -> str:
+        """The one URL prefix the stack serves (DASH_PUBLIC_PREFIX): "/Prod/", "/reports/" or "/"."""
+        prefix = self.environment.get(PREFIX_VARIABLE)
+        if not isinstance(prefix, str) or not prefix.startswith("/"):
+            raise ValueError(f"template.yaml: DashFunction needs {PREFIX_VARIABLE} (the stack's URL prefix)")
+        return prefix
+
+    @property
+    def app(self) -> str:
+        """The Dash app the function serves, as module:attribute (DASH_APP; default app:app)."""
+        return str(self.environment.get(APP_VARIABLE) or "app:app")
+
+    @property
+    def door(self) -> str:
+        """The stack's one public door: "cloudfront" (--cdn), "custom-domain" (--domain, no CloudFront;
+        the execute-api URL is disabled) or "execute-api" (API Gateway's own URL)."""
+        if self.cdn is not None:
+            return "cloudfront"
+        return "custom-domain" if self.domain else "execute-api"
 
 
 def stack_config(path: Path = TEMPLATE) -> StackConfig:

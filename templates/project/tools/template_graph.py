@@ -14,10 +14,11 @@ from __future__ import annotations
 import copy
 import os
 import re
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-import yaml
+from samcli.yamlhelper import yaml_parse
 
 from tools.stack_config import TEMPLATE, load_template
 
@@ -39,7 +40,7 @@ def transformed(template: dict[str, Any]) -> dict[str, Any]:
     # The loader asks IAM only for a managed policy named in a template, and this one names none.
     loader = ManagedPolicyLoader(boto3.client("iam", region_name=os.environ["AWS_DEFAULT_REGION"]))
     validator = SamTemplateValidator(copy.deepcopy(template), loader, region=os.environ["AWS_DEFAULT_REGION"])
-    return yaml.safe_load(validator.get_translated_template_if_valid())
+    return yaml_parse(validator.get_translated_template_if_valid())
 
 
 def dependencies(template: dict[str, Any]) -> dict[str, set[str]]:
@@ -77,26 +78,14 @@ def _collect(node: Any, found: set[str]) -> None:
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Every circle of resources that need each other (empty for a deployable template)."""
-    found: list[list[str]] = []
-    state: dict[str, str] = {}  # "visiting" or "done"
-    path: list[str] = []
-
-    def visit(node: str) -> None:
-        state[node] = "visiting"
-        path.append(node)
-        for needed in sorted(graph.get(node, ())):
-            if state.get(needed) == "visiting":
-                found.append([*path[path.index(needed) :], needed])
-            elif needed not in state:
-                visit(needed)
-        path.pop()
-        state[node] = "done"
-
-    for node in sorted(graph):
-        if node not in state:
-            visit(node)
-    return found
+    """A circle of resources that need each other, as [A, B, ..., A] (graphlib finds one; fix it and
+    run again for the next), or [] for a deployable template."""
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as error:
+        circle = list(reversed(error.args[1]))  # graphlib lists it against the arrows
+        return [circle]
+    return []
 
 
 def main() -> None:

@@ -1,0 +1,38 @@
+// Which files of templates/project a project gets: only what its answers turned on (DESIGN.md
+// section 4). A file no row names goes into every project. Paths are as in templates/project/
+// (before `_gitignore`-style renames and without `.hbs`); a path ending in `/` names a folder.
+import type { TemplateContext } from './context.js';
+
+export interface OptionalFiles {
+  /** What the answers turned on, for the reader. */
+  feature: string;
+  when(c: TemplateContext): boolean;
+  paths: readonly string[];
+}
+
+export const OPTIONAL_FILES: readonly OptionalFiles[] = [
+  {
+    feature: 'sign-in (--auth cognito)',
+    when: (c) => c.hasCognito,
+    paths: [
+      'src/serverless_dash/auth.py',
+      'tests/test_auth.py',
+      'tests/test_auth_template.py',
+      'tests/local_provider.py',
+      'tools/local_sign_in.py',
+    ],
+  },
+  {
+    feature: 'CloudFront (--cdn)',
+    when: (c) => c.cdn,
+    paths: ['src/serverless_dash/cdn.py', 'tests/test_cdn.py', 'tools/cloudfront.py'],
+  },
+];
+
+/** Whether the template file `rel` (relative to templates/project, `/` or `\` separated) is written for `ctx`. */
+export function isIncluded(rel: string, ctx: TemplateContext): boolean {
+  const file = rel.replaceAll('\\', '/').replace(/\.hbs$/, '');
+  return OPTIONAL_FILES.every(
+    (row) => row.when(ctx) || !row.paths.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p)),
+  );
+}
