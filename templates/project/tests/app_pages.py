@@ -109,6 +109,9 @@ def stack_environment(config: StackConfig) -> dict[str, str]:
     test it; these tests test the app behind it."""
     env = config.string_environment()
     env["DASH_AUTH"] = "none"
+    # Background callbacks: the session's local DynamoDB (tests/conftest.py), jobs in threads.
+    env.update({k: v for k, v in os.environ.items() if k.startswith(("DASH_JOBS_", "AWS_"))})
+    env.pop("DASH_JOBS_SECRET_ARN", None)
     if config.cdn is not None:
         env["DASH_ORIGIN_SECRET"] = ORIGIN_SECRET
         env["DASH_ORIGIN_SECRET_PREVIOUS"] = ""

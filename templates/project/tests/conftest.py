@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import json
 import mimetypes
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,11 +41,19 @@ NOT_FROM_TEMPLATE = ("DASH_AUTH",)
 
 CONFIG = stack_config()
 
+# Background callbacks (a project generated with them): moto's DynamoDB server, one for the session,
+# started before the platform imports an app (the loader installs the manager on it, which reads the
+# signing secret from the job table); jobs run in threads of the process that starts them.
+JOBS_ENVIRONMENT: dict[str, str] = (
+    importlib.import_module("tools.local_aws").for_this_process() if importlib.util.find_spec("tools.local_aws") else {}
+)
+
 
 def fixture_app_environment(config: StackConfig = CONFIG) -> dict[str, str]:
     """The variables template.yaml gives the function, as Lambda sets them, for the fixture app."""
     env = {k: v for k, v in config.string_environment().items() if k not in NOT_FROM_TEMPLATE}
     env[APP_VARIABLE] = FIXTURE_APP_SPEC
+    env.update(JOBS_ENVIRONMENT)
     return env
 
 
@@ -169,17 +177,14 @@ def no_system_mime_types(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def aws() -> Iterator[LocalAws]:
+def aws() -> LocalAws:
     """A real DynamoDB-compatible server for background callbacks: moto's server mode, a process
     of its own on a free port of 127.0.0.1, with the job table created as template.yaml has it."""
     from tools import local_aws  # only in a project with background callbacks
 
-    server = local_aws.start()
-    try:
-        local_aws.create_table(server.endpoint)
-        yield server
-    finally:
-        server.stop()
+    local_aws.for_this_process()
+    assert local_aws._this_process is not None
+    return local_aws._this_process
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ import json
 import logging
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import boto3
 import pytest
@@ -315,12 +315,12 @@ def test_the_template_has_the_worker_the_table_and_what_each_function_may_do() -
         return actions
 
     web_may, worker_may = allowed("DashFunctionRole"), allowed("DashWorkerRole")
-    table_arn = {"Fn::GetAtt": "DashJobsTable.Arn"}
+    table_arn = {"Fn::GetAtt": ["DashJobsTable", "Arn"]}
     for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem"):
         assert web_may[f"dynamodb:{action}"] == table_arn
     for action in ("GetItem", "PutItem", "UpdateItem"):
         assert worker_may[f"dynamodb:{action}"] == table_arn
-    assert web_may["lambda:InvokeFunction"] == {"Fn::GetAtt": "DashWorkerFunction.Arn"}
+    assert web_may["lambda:InvokeFunction"] == {"Fn::GetAtt": ["DashWorkerFunction", "Arn"]}
     assert web_may["secretsmanager:GetSecretValue"] == {"Ref": "DashJobsSecret"}
     assert not any(a.startswith(("lambda:", "secretsmanager:")) for a in worker_may)
     assert "*" not in {**web_may, **worker_may}
@@ -369,11 +369,13 @@ def app(jobs_environment: dict[str, str], monkeypatch: pytest.MonkeyPatch):
     return background_app.app
 
 
+CONFIG_SCRIPT = r'<script id="_dash-config" type="application/json">(.*?)</script>'
+
+
 def page_load(app) -> str:
     """A page load's signed end_id, as the renderer reads it from the page."""
     page = app.server.test_client().get("/").get_data(as_text=True)
-    config = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page, re.S)
-    return json.loads(config.group(1))["end_id"]
+    return json.loads(re.search(CONFIG_SCRIPT, page, re.S).group(1))["end_id"]
 
 
 def start(app, end_id: str, steps: int) -> dict:
@@ -398,27 +400,41 @@ def wait_for(predicate, timeout: float = 10.0) -> None:
         time.sleep(0.02)
 
 
-def test_a_job_started_here_is_polled_from_another_process(app) -> None:
-    """The whole path: the POST that starts the job answers at once with signed handles; another
-    process, with the same app and the same store and none of this one's memory, polls until it
-    sees progress, then the result and the job's set_props."""
-    poller = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "background_poll.py")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": ""},
-    )
-    end_id = page_load(app)
-    handles = start(app, end_id, 6)
-    assert set(handles) == {"cacheKey", "job", "cancel"}
-    out, _ = poller.communicate(json.dumps({**handles, "endId": end_id, "body": body(6)}), timeout=60)
-    assert poller.returncode == 0, out
-    answers = [json.loads(line) for line in out.splitlines()]
-    assert all(a["status"] == 200 for a in answers), answers
-    assert any("progress" in a["body"] for a in answers), answers
-    assert answers[-1]["body"]["response"] == {"out": {"children": "done after 6 steps"}}
-    assert answers[-1]["body"]["sideUpdate"] == {"side": {"children": "side effect of 6"}}
+def test_a_job_started_through_the_handler_is_polled_from_another_handler_process(config) -> None:
+    """The whole path, through the real Lambda entry at the stack's public door, in two processes
+    that share only the table, as two containers do: the POST that starts the job answers at once
+    with signed handles; the other one polls until it sees progress, then the result and the job's
+    set_props."""
+    from app_pages import AppContainer, body_of, get, post_json, public_door, stack_environment
+
+    env = {**stack_environment(config), "DASH_APP": "background_app:app", "PYTHONPATH": str(ROOT / "tests")}
+    starter, poller = AppContainer(config, env), AppContainer(config, env)
+    try:
+        door, other_door = public_door(config, starter), public_door(config, poller)
+        prefix = config.public_prefix
+        page = body_of(get(door, prefix, "text/html")).decode()
+        end_id = json.loads(re.search(CONFIG_SCRIPT, page, re.S).group(1))["end_id"]
+        url = f"{prefix}_dash-update-component?endId={quote(end_id)}"
+        started = post_json(door, url, body(6))
+        assert started.status == 200, body_of(started)
+        handles = json.loads(body_of(started))
+        assert set(handles) == {"cacheKey", "job", "cancel"}
+        poll_url = f"{url}&cacheKey={quote(handles['cacheKey'])}&job={quote(handles['job'])}"
+        answers = []
+        end = time.monotonic() + 20
+        while not answers or "response" not in answers[-1]:
+            assert time.monotonic() < end, answers
+            polled = post_json(other_door, poll_url, body(6))
+            assert polled.status == 200, (polled.status, body_of(polled), poller.logs())
+            answers.append(json.loads(body_of(polled)))
+            time.sleep(0.05)
+    finally:
+        starter.close()
+        poller.close()
+    assert any("progress" in a for a in answers), answers
+    assert answers[-1]["response"] == {"out": {"children": "done after 6 steps"}}
+    # set_props comes with the poll after the job made it (the result's, or one before).
+    assert [a["sideUpdate"] for a in answers if "sideUpdate" in a] == [{"side": {"children": "side effect of 6"}}]
 
 
 class LambdaContext:
@@ -427,11 +443,14 @@ class LambdaContext:
 
 
 def test_the_worker_function_runs_a_job_of_the_app(app, monkeypatch: pytest.MonkeyPatch) -> None:
-    """serverless_dash.worker.lambda_handler: the app imported by DASH_APP, the job from the event
-    the web function sent, its result in the table."""
+    """serverless_dash.worker.lambda_handler, as in a new worker container: the app DASH_APP names,
+    loaded by the platform's loader (which installs the manager), runs the job of the event the web
+    function sent; its result is in the table for any web container."""
     from serverless_dash import worker
 
     monkeypatch.setenv("DASH_APP", "background_app:app")
+    monkeypatch.delenv("DASH_JOBS_WORKER")  # as template.yaml configures the worker
+    monkeypatch.delitem(sys.modules, "background_app")  # a new container imports the app anew
     monkeypatch.setattr(worker, "_app", None)
     recorder = Recorder()
     starter = app._background_manager.like(None, None)
@@ -440,7 +459,8 @@ def test_the_worker_function_runs_a_job_of_the_app(app, monkeypatch: pytest.Monk
     key = uuid.uuid4().hex
     job = starter.call_job_fn(key, starter.func_registry[fn_key], [1, 2], {"args": {}})
     assert worker.lambda_handler(recorder.events[0], LambdaContext()) == {"job": job, "status": "done"}
-    assert worker.load_app() is app
+    loaded = worker.load_app()
+    assert loaded is not app and isinstance(loaded._background_manager, LambdaManager)
     assert app._background_manager.get_result(key, job) == "done after 2 steps"
 
 

@@ -10,6 +10,7 @@ requirements-dev.txt), started as a process of its own on 127.0.0.1, no Docker, 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import socket
 import subprocess
@@ -18,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
 # moto accepts any credentials; these keep boto3 from looking for real ones (and never reach AWS).
 LOCAL_CREDENTIALS = {
@@ -95,6 +97,46 @@ def _credentials() -> dict[str, str]:
     }
 
 
+_this_process: LocalAws | None = None
+
+
+def for_this_process(table: str = TABLE) -> dict[str, str]:
+    """One server for this process (stopped when it exits), with the job table: the variables that
+    point the function at it. Jobs run in threads of this process (DASH_JOBS_WORKER=thread)."""
+    global _this_process
+    if _this_process is None:
+        _this_process = start()
+        atexit.register(_this_process.stop)
+        create_table(_this_process.endpoint, table)
+    return _this_process.environment(table)
+
+
+def configure() -> str:
+    """Sets this process's environment for background callbacks (make serve, make sam-local), unless
+    it names a table already; returns the line that says where jobs run and their state lives."""
+    if not os.environ.get("DASH_JOBS_TABLE"):
+        os.environ.update(for_this_process())
+        os.environ.pop("DASH_JOBS_SECRET_ARN", None)  # the signing secret is the table's
+    return (
+        f"Background callbacks: jobs in threads of this process, their state in table "
+        f"{os.environ['DASH_JOBS_TABLE']} at {os.environ.get('AWS_ENDPOINT_URL', 'AWS')} (moto's server)"
+    )
+
+
+def sam_env_vars(env_vars: dict[str, dict[str, str]] | None) -> dict[str, dict[str, str]]:
+    """`sam local start-api --env-vars` overrides for the jobs' variables, which template.yaml sets
+    with Refs SAM CLI cannot resolve locally: this process's table, jobs in threads, the table's
+    signing secret (configure() starts the server if need be)."""
+    configure()
+    table = os.environ["DASH_JOBS_TABLE"]
+    env_vars = {name: dict(values) for name, values in (env_vars or {}).items()}
+    env_vars.setdefault("DashFunction", {}).update(
+        {"DASH_JOBS_TABLE": table, "DASH_JOBS_WORKER": "thread", "DASH_JOBS_SECRET_ARN": ""}
+    )
+    env_vars.setdefault("DashWorkerFunction", {}).update({"DASH_JOBS_TABLE": table})
+    return env_vars
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=5000)
@@ -109,5 +151,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     main()

@@ -1,20 +1,20 @@
 """The worker function's entry (template.yaml: Handler: serverless_dash.worker.lambda_handler).
 
 The same code as the web function, invoked asynchronously by it with one job as the event: it
-imports the user's app (which registers the background callbacks), then runs the job with the
+imports the user's app as the web function does (serverless_dash.loader: DASH_APP at
+DASH_PUBLIC_PREFIX; that registers the background callbacks), then runs the job with the
 recorded arguments and context (serverless_dash.background.run_job). Its timeout is its own (up to
 15 minutes); the job's deadline in the table follows it.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
 import time
 from typing import Any
 
-from serverless_dash.background import LambdaManager, install, run_job
+from . import loader
+from .background import LambdaManager, install, run_job
 
 logging.getLogger().setLevel(logging.INFO)
 
@@ -22,12 +22,12 @@ _app: Any = None
 
 
 def load_app() -> Any:
-    """The user's app (DASH_APP, "module:attribute"), once per container, with the manager on it."""
+    """The user's app (DASH_APP), once per container, as the web function loads it (its public
+    prefix, what Lambda needs, the background manager: serverless_dash.loader)."""
     global _app
     if _app is None:
-        module_name, _, attribute = os.environ.get("DASH_APP", "app:app").partition(":")
-        app = getattr(importlib.import_module(module_name), attribute or "app")
-        if not isinstance(app._background_manager, LambdaManager):
+        app = loader.load()
+        if not isinstance(app._background_manager, LambdaManager):  # pragma: no cover - loader installs it
             install(app)
         _app = app
     return _app
