@@ -33,6 +33,7 @@ export const OPTIONAL_FILES: readonly OptionalFiles[] = [
     paths: [
       'src/serverless_dash/background.py',
       'src/serverless_dash/worker.py',
+      'src/pages/report.py',
       'tests/test_background.py',
       'tests/background_app.py',
       'tools/local_aws.py',

@@ -87,6 +87,7 @@ describe('the table', () => {
 
 describe('background callbacks', () => {
   const BACKGROUND_FILES = [
+    'src/pages/report.py',
     'src/serverless_dash/background.py',
     'src/serverless_dash/worker.py',
     'tests/background_app.py',

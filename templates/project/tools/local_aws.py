@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import atexit
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -30,10 +29,17 @@ LOCAL_CREDENTIALS = {
 TABLE = "dash-jobs"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# moto's server mode in a process of its own, which ends when the process that started it does
+# (its stdin closes): `make serve` stopped by a signal leaves no server behind.
+SERVER = """
+import sys
+from moto.server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(sys.argv[1]), verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()
+server.stop()
+"""
 
 
 @dataclass
@@ -51,7 +57,8 @@ class LocalAws:
         }
 
     def stop(self) -> None:
-        self.process.terminate()
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            self.process.stdin.close()
         try:
             self.process.wait(5)
         except subprocess.TimeoutExpired:  # pragma: no cover
@@ -59,15 +66,21 @@ class LocalAws:
             self.process.wait()
 
 
-def start(port: int | None = None, timeout: float = 20.0) -> LocalAws:
-    """Start moto's server on 127.0.0.1 and wait until it answers."""
-    port = port or free_port()
+def start(port: int = 0, timeout: float = 20.0) -> LocalAws:
+    """Start moto's server on 127.0.0.1 (port 0: a free one) and wait until it answers."""
     process = subprocess.Popen(  # noqa: S603 - this Python's moto, our arguments
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
+        [sys.executable, "-c", SERVER, str(port)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        text=True,
     )
-    endpoint = f"http://127.0.0.1:{port}"
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    if not line.isdigit():
+        process.kill()
+        raise RuntimeError("moto's server did not start (is requirements-dev.txt installed?)")
+    endpoint = f"http://127.0.0.1:{line}"
     end = time.monotonic() + timeout
     while True:
         try:
@@ -76,7 +89,7 @@ def start(port: int | None = None, timeout: float = 20.0) -> LocalAws:
         except (urllib.error.URLError, OSError):
             if process.poll() is not None or time.monotonic() > end:
                 process.kill()
-                raise RuntimeError(f"moto's server did not start on {endpoint}") from None
+                raise RuntimeError(f"moto's server did not answer on {endpoint}") from None
             time.sleep(0.05)
 
 
