@@ -607,7 +607,7 @@ export async function dropInApp(who: string, dir: string, prefix: string, browse
 export async function startServe(
   command: string[],
   dir: string,
-): Promise<{ origin: string; printedPath: string; stop: () => Promise<void> }> {
+): Promise<{ origin: string; printedPath: string; stop: () => Promise<void>; output: () => string }> {
   const python = venvBin('python');
   const [cmd, ...args] =
     command[0] === 'make' ? [...command, `PYTHON=${python}`, 'PORT=0'] : [python, ...command.slice(1), '--port', '0'];
@@ -645,7 +645,7 @@ export async function startServe(
         reject(new Error(`${command.join(' ')} exited (${r.exitCode ?? r.signal}) before serving:\n${stderr.join('')}`));
       });
     });
-    return { origin: url.origin, printedPath: url.pathname, stop };
+    return { origin: url.origin, printedPath: url.pathname, stop, output: () => stderr.join('') };
   } catch (e) {
     await stop();
     throw e;

@@ -454,7 +454,21 @@ class LambdaManager(BaseBackgroundCallbackManager):
 
 def run_job(manager: LambdaManager, event: dict, deadline: float) -> str:
     """Run one job as the worker function does: the recorded callback with its recorded arguments
-    and context; its progress, set_props and result into the table. Returns the job's last status."""
+    and context; its progress, set_props and result into the table. Returns the job's last status.
+    A failure of the store itself is logged and recorded as the job's error, where it still can be."""
+    try:
+        return _run_job(manager, event, deadline)
+    except Exception as err:
+        log.exception("background job %s failed outside its callback", event.get("job"))
+        try:
+            manager.write(event["key"], "result", _error(f"the background job failed: {err}", traceback.format_exc()))
+            manager.store.transition(f"job#{event['job']}", "job", (QUEUED, RUNNING), {"status": DONE})
+        except Exception:
+            log.exception("background job %s: its failure could not be recorded either", event.get("job"))
+        return FAILED
+
+
+def _run_job(manager: LambdaManager, event: dict, deadline: float) -> str:
     job, key = event["job"], event["key"]
     job_key = f"job#{job}"
     started = manager.store.transition(
