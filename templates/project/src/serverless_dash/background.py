@@ -353,7 +353,7 @@ class LambdaManager(BaseBackgroundCallbackManager):
         job = uuid.uuid4().hex
         if self.cache_by is not None and self.store.get(key, "result") is not None:
             # A cached result: nothing to run. Dash reads it at the first poll.
-            self.store.put(f"job#{job}", "job", {"status": DONE, "deadline": 0, "expires": self._expires()})
+            self.store.put(f"job#{job}", "job", {"status": DONE, "key": key, "deadline": 0, "expires": self._expires()})
             return job
         event = _dumps({"job": job, "key": key, "fn": job_fn.key, "args": args, "context": context})
         if len(event) > MAX_EVENT_BYTES:
@@ -363,14 +363,23 @@ class LambdaManager(BaseBackgroundCallbackManager):
             )
         deadline = time.time() + self.max_event_age + self.worker_timeout + DEADLINE_MARGIN
         self.store.put(
-            f"job#{job}", "job", {"status": QUEUED, "deadline": _seconds(deadline), "expires": self._expires(deadline)}
+            f"job#{job}",
+            "job",
+            {"status": QUEUED, "key": key, "deadline": _seconds(deadline), "expires": self._expires(deadline)},
         )
         self.invoker(self, event)
         return job
 
     def job_running(self, job):
+        """Queued or running and within its deadline; or done with its result still unread. Dash
+        reads the result first, then asks this: a job that finished between the two reads must
+        count as running, or Dash would end the polling one request before the result."""
         item = self.store.get(f"job#{job}", "job") if job else None
-        return bool(item and item["status"] in (QUEUED, RUNNING) and time.time() <= float(item["deadline"]))
+        if item is None:
+            return False
+        if item["status"] == DONE:
+            return bool(item.get("key")) and self.store.get(item["key"], "result") is not None
+        return item["status"] in (QUEUED, RUNNING) and time.time() <= float(item["deadline"])
 
     def terminate_job(self, job):
         """Cancel: the worker sees it at its next progress call (and never writes a result)."""
