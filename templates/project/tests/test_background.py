@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import importlib
+import io
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ import sys
 import threading
 import time
 import uuid
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -122,6 +124,35 @@ def test_a_job_through_the_whole_interface(store: DynamoStore) -> None:
 
     # A second worker for the same job (a retried event) does not run it again.
     assert run_job(manager, recorder.events[0], time.time() + 60) == background.CANCELLED
+
+
+def test_a_job_starts_with_an_asynchronous_invocation_of_the_worker(
+    store: DynamoStore, jobs_environment: dict[str, str]
+) -> None:
+    """On Lambda: lambda:Invoke, InvocationType=Event, of the function DASH_JOBS_WORKER names (moto's
+    Lambda answers as Lambda does, 202, without running it)."""
+    endpoint = jobs_environment["AWS_ENDPOINT_URL"]
+    role = client("iam", endpoint).create_role(
+        RoleName=f"worker-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17"})
+    )["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as z:
+        z.writestr("worker.py", "def lambda_handler(event, context):\n    return event\n")
+    name = f"worker-{uuid.uuid4().hex[:8]}"
+    lambdas = client("lambda", endpoint)
+    lambdas.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=role,
+        Handler="worker.lambda_handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+    manager = manager_with(store, background.LambdaInvoker(name, lambdas))
+    key = uuid.uuid4().hex
+    job = manager.call_job_fn(key, manager.func_registry[register(manager, lambda: 1, False)], [], {})
+    assert manager.job_running(job)
+    with pytest.raises(lambdas.exceptions.ResourceNotFoundException):
+        background.LambdaInvoker("no-such-worker", lambdas)(manager, b"{}")
 
 
 def test_cache_by_keeps_the_result_and_skips_the_worker(store: DynamoStore) -> None:

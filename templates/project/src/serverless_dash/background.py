@@ -120,9 +120,16 @@ class DynamoStore:
 
     def __init__(self, table: str, client: Any = None) -> None:
         self.table = table
-        self.client = client or boto3.client("dynamodb")
+        self._client = client
         self._ser = TypeSerializer()
         self._de = TypeDeserializer()
+
+    @property
+    def client(self) -> Any:
+        # Made at the first job or poll, not at a cold start that may serve neither.
+        if self._client is None:
+            self._client = boto3.client("dynamodb")
+        return self._client
 
     def _key(self, pk: str, sk: str) -> dict:
         return {"pk": {"S": pk}, "sk": {"S": sk}}
@@ -243,9 +250,11 @@ class LambdaInvoker:
 
     def __init__(self, function_name: str, client: Any = None) -> None:
         self.function_name = function_name
-        self.client = client or boto3.client("lambda")
+        self.client = client
 
     def __call__(self, manager: LambdaManager, payload: bytes) -> None:
+        if self.client is None:  # made at the first job, not at every cold start
+            self.client = boto3.client("lambda")
         answer = self.client.invoke(FunctionName=self.function_name, InvocationType="Event", Payload=payload)
         if answer.get("StatusCode") != 202:  # pragma: no cover - Lambda answers 202 or raises
             raise RuntimeError(f"the worker {self.function_name} was not invoked: {answer.get('StatusCode')}")
