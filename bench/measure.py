@@ -1,6 +1,6 @@
 """The Python half of `npm run bench`: measures a generated project, prints one JSON object.
 
-    python bench/measure.py cold|warm|page|artefact|artefact-pandas|serving|cdn --project DIR [--runs N]
+    python bench/measure.py cold|warm|signin|page|artefact|artefact-pandas|serving|cdn --project DIR [--runs N]
 
 Run with a Python that has the project's requirements-dev.txt installed (bench/run.ts uses the
 shared venv). Progress goes to stderr; the figures go to stdout as JSON, for bench/run.ts.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import base64
 import heapq
+import importlib
 import io
 import json
 import mimetypes
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 FUNCTION_ID = "DashFunction"
+# The platform's Lambda entry (template.yaml: Handler: serverless_dash.handler.lambda_handler).
+HANDLER_MODULE = "serverless_dash.handler"
 # The generated README's "Add a dependency" example, as the matrix runs it (test/matrix/variants.ts).
 PANDAS = "pandas"  # make lock picks the newest version with wheels for the runtime
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
@@ -50,18 +53,31 @@ def use_project(project: Path) -> None:
 
 
 def function_environment(project: Path) -> dict[str, str]:
-    """The environment template.yaml gives the function (as the project's tests set it)."""
+    """The environment template.yaml gives the function (DASH_PUBLIC_PREFIX, DASH_APP, ...)."""
     use_project(project)
     from tools.stack_config import stack_config
 
     return stack_config().string_environment()
 
 
-def capture_events(project: Path) -> dict[str, Any]:
-    """REST events for GET /<stage>/, GET _dash-layout and the charts callback, as API Gateway sends
-    them, built by the project's own LocalGateway (the handler is swapped for a recorder)."""
-    use_project(project)
-    import handler
+def app_spec(env: dict[str, str]) -> tuple[str, str]:
+    """DASH_APP ("module:attribute", default app:app) as (module, attribute)."""
+    module, _, attribute = (env.get("DASH_APP") or "app:app").partition(":")
+    return module, attribute or "app"
+
+
+def import_handler(project: Path, **overrides: str) -> Any:
+    """The platform's Lambda entry, imported as Lambda does: the function's environment first (the
+    app is imported once, at DASH_PUBLIC_PREFIX, when the module is), with `overrides`."""
+    os.environ.update(function_environment(project) | overrides)
+    return importlib.import_module(HANDLER_MODULE)
+
+
+def capture_events(project: Path, **overrides: str) -> dict[str, Any]:
+    """REST events for GET /<prefix>/, GET _dash-layout and the charts callback, as API Gateway sends
+    them through the stack's public door, built by the project's own LocalGateway (the handler is
+    wrapped by a recorder). Imports the handler in this process (its environment with `overrides`)."""
+    handler = import_handler(project, **overrides)
     from page_load import (
         BROWSER_ACCEPT_ENCODING,
         decoded_body,
@@ -80,7 +96,8 @@ def capture_events(project: Path) -> dict[str, Any]:
         events.append(event)
         return handler.lambda_handler(event, context)
 
-    gateway = LocalGateway(stack_config(), record)
+    config = stack_config()
+    gateway = LocalGateway(config, record, custom_domain=config.door == "custom-domain")
     prefix = gateway.prefix
     get(gateway, prefix, "text/html,application/xhtml+xml,*/*;q=0.8", BROWSER_ACCEPT_ENCODING)
     layout = get(gateway, prefix + "_dash-layout", "application/json", BROWSER_ACCEPT_ENCODING)
@@ -104,37 +121,46 @@ def capture_events(project: Path) -> dict[str, Any]:
 # /var/task on Lambda) and prints one line when done: a status and the CPU seconds used so far. The
 # parent times start -> that line; the CPU time says how much of it was work rather than waiting.
 COLD_PROGRAMS = {
-    # The floor: import Dash and build the same app the handler builds, nothing else.
+    # The floor: import Dash and build the same app, as Dash alone would at this prefix (the process
+    # has DASH_REQUESTS_PATHNAME_PREFIX): import the module DASH_APP names, nothing else.
     "floor": """
-from dashboard import create_app
-create_app({prefix!r})
+import importlib
+app = getattr(importlib.import_module({module!r}), {attribute!r})
 import time
 print(200, time.process_time(), flush=True)
 """,
-    # The generated handler: import it, answer GET /<stage>/ from a REST event.
+    # The platform: import its Lambda entry (which imports the app), answer GET /<prefix>/.
     "handler": """
 import json
 with open({event_file!r}) as f:
     event = json.load(f)
-import handler
+import importlib
+handler = importlib.import_module({handler_module!r})
 response = handler.lambda_handler(event, None)
 import time
 print(response["statusCode"], time.process_time(), flush=True)
 """,
-    # The blog-post way: build the Dash app inside the handler, on every request.
-    "naive": """
+    # The ten-line handler: the app at the prefix handed to apig-wsgi, nothing else of the platform.
+    "ten_line": """
 import json
 with open({event_file!r}) as f:
     event = json.load(f)
+import importlib
 from apig_wsgi import make_lambda_handler
-from dashboard import create_app
-def lambda_handler(event, context):
-    return make_lambda_handler(create_app({prefix!r}).server, binary_support=True)(event, context)
+app = getattr(importlib.import_module({module!r}), {attribute!r})
+lambda_handler = make_lambda_handler(app.server, binary_support=True)
 response = lambda_handler(event, None)
 import time
 print(response["statusCode"], time.process_time(), flush=True)
 """,
 }
+
+
+def cold_program(name: str, event_file: Path, env: dict[str, str], handler_module: str = HANDLER_MODULE) -> str:
+    module, attribute = app_spec(env)
+    return COLD_PROGRAMS[name].format(
+        event_file=str(event_file), module=module, attribute=attribute, handler_module=handler_module
+    )
 
 
 def time_fresh_process(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, float]:
@@ -149,17 +175,22 @@ def time_fresh_process(command: list[str], cwd: Path, env: dict[str, str]) -> tu
     return elapsed, float(line[1])
 
 
-def cold_starts(commands: dict[str, tuple[list[str], Path]], env: dict[str, str], runs: int) -> dict[str, Any]:
-    """`runs` fresh processes per command, in turns with a rotating start (after one untimed round
-    for the page cache), so every command sees the same noise. Medians, in ms."""
-    for command, cwd in commands.values():
-        time_fresh_process(command, cwd, env)
+Command = tuple[list[str], Path] | tuple[list[str], Path, dict[str, str]]
+
+
+def cold_starts(commands: dict[str, Command], env: dict[str, str], runs: int) -> dict[str, Any]:
+    """`runs` fresh processes per command (a command: arguments, working directory and, if not `env`,
+    its environment), in turns with a rotating start (after one untimed round for the page cache),
+    so every command sees the same noise. Medians, in ms."""
+    commands = {name: (c[0], c[1], c[2] if len(c) == 3 else env) for name, c in commands.items()}
+    for command, cwd, command_env in commands.values():
+        time_fresh_process(command, cwd, command_env)
     wall: dict[str, list[int]] = {name: [] for name in commands}
     cpu: dict[str, list[float]] = {name: [] for name in commands}
     order = list(commands)
     for run in range(runs):
         for name in order[run % len(order) :] + order[: run % len(order)]:
-            elapsed, cpu_seconds = time_fresh_process(*commands[name], env)
+            elapsed, cpu_seconds = time_fresh_process(*commands[name])
             wall[name].append(elapsed)
             cpu[name].append(cpu_seconds)
         log(f"cold starts {run + 1}/{runs}")
@@ -173,42 +204,65 @@ def cold_starts(commands: dict[str, tuple[list[str], Path]], env: dict[str, str]
     }
 
 
+# What the platform sets on any app for Lambda (serverless_dash/loader.py), as Dash's own variables:
+# compression (Lambda's 6 MB response limit needs it) and no Dash Pages validation layout in the
+# page. The bare app gets them too, so both sides send the same page, layout and callback answers.
+DASH_SETTINGS = {"DASH_COMPRESS": "true", "DASH_SUPPRESS_CALLBACK_EXCEPTIONS": "true"}
+
+
+def process_environment(project: Path, prefix: str, *, dash_settings: bool = True) -> dict[str, str]:
+    """A child's environment: the function's variables, and for the programs that build the app
+    without the platform, its prefix as Dash reads it (DASH_REQUESTS_PATHNAME_PREFIX; the platform
+    sets it itself, to the same) and DASH_SETTINGS (unless `dash_settings` is False: Dash's defaults)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", *DASH_SETTINGS)}
+    env |= function_environment(project) | {"DASH_REQUESTS_PATHNAME_PREFIX": prefix}
+    return env | DASH_SETTINGS if dash_settings else env
+
+
 def measure_cold(project: Path, runs: int) -> dict[str, Any]:
     events = capture_events(project)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | function_environment(project)
+    env = process_environment(project, events["prefix"])
     with tempfile.TemporaryDirectory() as tmp:
         event_file = Path(tmp) / "event.json"
         event_file.write_text(json.dumps(events["index"]))
         commands = {
-            name: (
-                [sys.executable, "-c", program.format(prefix=events["prefix"], event_file=str(event_file))],
-                project / "src",
-            )
-            for name, program in COLD_PROGRAMS.items()
+            name: ([sys.executable, "-c", cold_program(name, event_file, env)], project / "src")
+            for name in COLD_PROGRAMS
         }
         figures = cold_starts(commands, env, runs)
     floor = figures["floor"]["median_ms"]
     return {
         "runs": runs,
         "python": sys.version.split()[0],
+        "prefix": events["prefix"],
         **figures,
         "handler_ratio": figures["handler"]["median_ms"] / floor,
-        "naive_ratio": figures["naive"]["median_ms"] / floor,
+        "handler_cpu_ratio": figures["handler"]["cpu_median_ms"] / figures["floor"]["cpu_median_ms"],
+        "ten_line_ratio": figures["ten_line"]["median_ms"] / floor,
     }
 
 
 # --- warm latency -------------------------------------------------------------------------------
+#
+# Dash keeps one page registry and one set of global callbacks per process, so the platform's app
+# and the bare app cannot live side by side in one process: each lives in a worker process of its
+# own (`measure.py worker`), which times one request per line it is sent and answers with the
+# nanoseconds. The parent sends the requests in turns, so both sides see the same noise.
 
 
-def event_to_werkzeug(event: dict[str, Any]) -> dict[str, Any]:
-    """The same request for werkzeug's test client: path below the prefix (the Flask routes sit at
-    "/"), the same headers (Host and X-Forwarded-Proto make it https, as behind API Gateway)."""
+def event_to_werkzeug(event: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """The same request for a WSGI app: path below the prefix (Dash's routes sit at "/"), the same
+    headers (Host and X-Forwarded-Proto make it https, as behind API Gateway)."""
     headers = {k: v[-1] for k, v in event["multiValueHeaders"].items()}
     body = event["body"] or ""
+    path = event["path"]
+    if path.startswith(prefix):  # a custom domain's base path stays in a REST event's path
+        path = "/" + path[len(prefix) :]
     return {
-        "path": event["path"],
+        "path": path,
         "method": event["httpMethod"],
         "headers": headers,
+        "query_string": event.get("queryStringParameters") or None,
         "data": base64.b64decode(body) if event["isBase64Encoded"] else body.encode(),
         "base_url": f"https://{headers['Host']}/",
     }
@@ -234,112 +288,120 @@ def direct_wsgi_call(app: Any, request: dict[str, Any]) -> Callable[[], None]:
     return call
 
 
-def measure_warm(project: Path, runs: int) -> dict[str, Any]:
-    os.environ.update(function_environment(project))
-    events = capture_events(project)  # also builds the handler's app for the prefix
-    import handler
-    from dashboard import create_app
-    from werkzeug.test import Client
+def worker(role: str, events_file: Path) -> None:
+    """A measuring process: `handler` imports the platform's Lambda entry (the function's environment
+    is this process's); `bare` imports the app named by DASH_APP as Dash alone builds it (the process
+    has DASH_REQUESTS_PATHNAME_PREFIX). Reads "<way> <kind>" lines, runs that request once, answers
+    with the nanoseconds it took ("ready" first; "error ..." on a failure)."""
+    events = json.loads(events_file.read_text())
+    prefix = events["prefix"]
+    ways: dict[str, Callable[[dict[str, Any]], Callable[[], None]]] = {}
+    if role == "handler":
+        handler = importlib.import_module(HANDLER_MODULE)
 
-    bare_app = create_app(events["prefix"]).server  # the same factory, the same prefix
-    client = Client(bare_app)
-    kinds = {"index": runs, "layout": runs, "callback": max(runs // 3, 30)}
-    results: dict[str, Any] = {}
-    for kind, count in kinds.items():
-        event = events[kind]
-        request = event_to_werkzeug(event)
+        def through_handler(event: dict[str, Any]) -> Callable[[], None]:
+            def call() -> None:
+                response = handler.lambda_handler(event, None)
+                assert response["statusCode"] == 200, (response["statusCode"], str(response.get("body"))[:200])
 
-        def through_handler(event: dict[str, Any] = event) -> None:
-            response = handler.lambda_handler(event, None)
-            assert response["statusCode"] == 200, response["statusCode"]
+            return call
 
-        def through_test_client(request: dict[str, Any] = request) -> None:
-            response = client.open(**request)
-            response.get_data()
-            assert response.status_code == 200, response.status_code
-
-        samples = alternate([through_handler, through_test_client, direct_wsgi_call(bare_app, request)], count)
-        handler_ms, client_ms, direct_ms = (median_ms(s) for s in samples)
-        results[kind] = {
-            "requests": count,
-            "handler_ms": handler_ms,
-            "bare_ms": client_ms,
-            "ratio": handler_ms / client_ms,
-            "direct_wsgi_ms": direct_ms,
-            "ratio_to_direct_wsgi": handler_ms / direct_ms,
+        ways["handler"] = through_handler
+        signed_out = {
+            kind: {
+                **event,
+                "headers": {k: v for k, v in event["headers"].items() if k.lower() != "cookie"},
+                "multiValueHeaders": {k: v for k, v in event["multiValueHeaders"].items() if k.lower() != "cookie"},
+            }
+            for kind, event in events.items()
+            if kind != "prefix"
         }
-        log(f"warm {kind}: handler {handler_ms:.2f} ms, test client {client_ms:.2f} ms, direct {direct_ms:.2f} ms")
+        # The platform's app as the handler holds it (its headers and logs installed), called bare.
+        ways["prepared"] = lambda event: direct_wsgi_call(handler.app.server, event_to_werkzeug(event, prefix))
+    else:
+        from apig_wsgi import make_lambda_handler
+        from werkzeug.test import Client
 
-    # The naive handler pays for a whole new app on every request.
-    from apig_wsgi import make_lambda_handler
+        module, attribute = app_spec(dict(os.environ))
+        app = getattr(importlib.import_module(module), attribute)
+        client = Client(app.server)
+        ten_line = make_lambda_handler(app.server, binary_support=True)
 
-    def naive() -> None:
-        response = make_lambda_handler(create_app(events["prefix"]).server, binary_support=True)(events["index"], None)
-        assert response["statusCode"] == 200
+        def through_client(event: dict[str, Any]) -> Callable[[], None]:
+            request = event_to_werkzeug(event, prefix)
 
-    (naive_samples,) = alternate([naive], max(runs // 10, 15))
-    naive_ms = median_ms(naive_samples)
-    results["naive_index"] = {
-        "requests": len(naive_samples),
-        "naive_ms": naive_ms,
-        "ratio_to_handler": naive_ms / results["index"]["handler_ms"],
-    }
-    results["accept_encoding"] = events["index"]["headers"]["Accept-Encoding"]
-    return results
+            def call() -> None:
+                response = client.open(**request)
+                response.get_data()
+                assert response.status_code == 200, response.status_code
+
+            return call
+
+        def through_ten_line(event: dict[str, Any]) -> Callable[[], None]:
+            def call() -> None:
+                assert ten_line(event, None)["statusCode"] == 200
+
+            return call
+
+        ways["direct"] = lambda event: direct_wsgi_call(app.server, event_to_werkzeug(event, prefix))
+        ways["client"] = through_client
+        ways["ten_line"] = through_ten_line
+    calls = {(way, kind): make(events[kind]) for way, make in ways.items() for kind in ("index", "layout", "callback")}
+    print("ready", flush=True)
+    for line in sys.stdin:
+        way, kind = line.split()
+        if way == "status_without_cookie":  # the status code, not a time: is sign-in on here?
+            print(handler.lambda_handler(signed_out[kind], None)["statusCode"], flush=True)
+            continue
+        try:
+            call = calls[way, kind]
+            started = time.perf_counter_ns()
+            call()
+            print(time.perf_counter_ns() - started, flush=True)
+        except Exception as error:  # noqa: BLE001 - reported to the parent, which stops
+            print(f"error {way} {kind}: {error!r}", flush=True)
 
 
-def measure_signin(project: Path, runs: int) -> dict[str, Any]:
-    """Warm page, layout and charts callback through handler.lambda_handler with sign-in on (a valid
-    session cookie, checked against the project's local OpenID Connect provider) and off, the same
-    events with the same Cookie header both ways, in turns."""
-    from collections import OrderedDict
+class Worker:
+    """A `measure.py worker` process, and a function per (way, kind) that times one request in it."""
 
-    os.environ.update({**function_environment(project), "DASH_AUTH": "none"})  # events captured signed out
-    events = capture_events(project)
-    import handler
-    from adapter import apps
-    from local_provider import LocalProvider
+    def __init__(self, role: str, events_file: Path, cwd: Path, env: dict[str, str], name: str = "") -> None:
+        self.role = name or role
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "worker", role, "--events", str(events_file)],
+            cwd=cwd,
+            env={**env, "PYTHONPATH": str(cwd)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._expect("ready")
 
-    provider = LocalProvider()
-    server = provider.start()
-    cookie = f"dash_session={provider.id_token()}"
-    caches: dict[str, OrderedDict] = {"off": OrderedDict(), "on": OrderedDict()}
-    environments = {"off": {"DASH_AUTH": "none"}, "on": provider.environment()}
+    def _expect(self, word: str) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if not line or line.startswith("error") or (word and line != word):
+            raise SystemExit(f"bench worker ({self.role}) failed: {line or 'it exited'}")
+        return line
 
-    def with_cookie(event: dict[str, Any]) -> dict[str, Any]:
-        headers = {**event["headers"], "Cookie": cookie}
-        multi = {**event["multiValueHeaders"], "Cookie": [cookie]}
-        return {**event, "headers": headers, "multiValueHeaders": multi}
-
-    def call(mode: str, event: dict[str, Any]) -> Callable[[], None]:
-        def run() -> None:
-            apps._apps = caches[mode]  # the app built with (on) or without (off) sign-in
-            response = handler.lambda_handler(event, None)
-            assert response["statusCode"] == 200, (mode, response["statusCode"], response.get("body", "")[:200])
+    def timer(self, way: str, kind: str) -> Callable[[], int]:
+        def run() -> int:
+            assert self.process.stdin is not None
+            self.process.stdin.write(f"{way} {kind}\n")
+            self.process.stdin.flush()
+            return int(self._expect(""))
 
         return run
 
-    results: dict[str, Any] = {}
-    try:
-        for mode in ("off", "on"):  # build each app once, with its environment
-            os.environ.update(environments[mode])
-            call(mode, with_cookie(events["index"]))()
-        os.environ.update(environments["on"])  # auth.py reads its settings per request
-        kinds = {"index": runs, "layout": runs, "callback": max(runs // 3, 30)}
-        for kind, count in kinds.items():
-            event = with_cookie(events[kind])
-            off, on = alternate([call("off", event), call("on", event)], count)
-            off_ms, on_ms = median_ms(off), median_ms(on)
-            results[kind] = {"requests": count, "without_ms": off_ms, "with_ms": on_ms, "ratio": on_ms / off_ms}
-            log(f"sign-in {kind}: with {on_ms:.3f} ms, without {off_ms:.3f} ms ({on_ms / off_ms:.3f}x)")
-    finally:
-        server.shutdown()
-    return results
+    def close(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        self.process.wait(timeout=30)
 
 
-def alternate(functions: list[Callable[[], None]], count: int) -> list[list[int]]:
-    """Times each function `count` times, in turns with a rotating start (after a few untimed
-    rounds), so every one sees the same noise. Nanoseconds per call, per function."""
+def alternate(functions: list[Callable[[], int]], count: int) -> list[list[int]]:
+    """Runs each timer `count` times, in turns with a rotating start (after a few untimed rounds),
+    so every one sees the same noise. Nanoseconds per call, per function."""
     for _ in range(5):
         for fn in functions:
             fn()
@@ -347,10 +409,116 @@ def alternate(functions: list[Callable[[], None]], count: int) -> list[list[int]
     for n in range(count):
         for i in range(len(functions)):
             k = (n + i) % len(functions)
-            started = time.perf_counter_ns()
-            functions[k]()
-            samples[k].append(time.perf_counter_ns() - started)
+            samples[k].append(functions[k]())
     return samples
+
+
+def write_events(project: Path, folder: Path, **environment: str) -> tuple[Path, str]:
+    """The captured events, as a file for the workers; and the prefix."""
+    events = capture_events(project, **environment)
+    path = folder / "events.json"
+    path.write_text(json.dumps(events))
+    return path, events["prefix"]
+
+
+def measure_warm(project: Path, runs: int) -> dict[str, Any]:
+    """Warm page, layout and charts callback: through the platform's handler (its own process)
+    against the same app as Dash alone builds it (another process): a direct WSGI call with a
+    prebuilt environ, werkzeug's test client, and the ten-line apig-wsgi handler."""
+    kinds = {"index": runs, "layout": runs, "callback": max(runs // 3, 30)}
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        events_file, prefix = write_events(project, Path(tmp))
+        env = process_environment(project, prefix)
+        platform_side = Worker("handler", events_file, project / "src", env)
+        bare_side = Worker("bare", events_file, project / "src", env)
+        # The same app with Dash's defaults (compressed, as the handler's): the page as Dash sends
+        # it when nobody turns off Dash Pages' validation layout.
+        defaults = process_environment(project, prefix, dash_settings=False) | {"DASH_COMPRESS": "true"}
+        dash_defaults = Worker("bare", events_file, project / "src", defaults)
+        try:
+            index_samples = alternate(
+                [platform_side.timer("handler", "index"), dash_defaults.timer("direct", "index")], max(runs // 10, 30)
+            )
+            results["dash_defaults_index"] = {
+                "requests": len(index_samples[0]),
+                "handler_ms": median_ms(index_samples[0]),
+                "direct_wsgi_ms": median_ms(index_samples[1]),
+            }
+            log(f"warm index, Dash's defaults (validation layout in the page): {median_ms(index_samples[1]):.2f} ms")
+            for kind, count in kinds.items():
+                ways = [
+                    platform_side.timer("handler", kind),
+                    bare_side.timer("direct", kind),
+                    bare_side.timer("client", kind),
+                    bare_side.timer("ten_line", kind),
+                    platform_side.timer("prepared", kind),
+                ]
+                handler_ms, direct_ms, client_ms, ten_line_ms, prepared_ms = (
+                    median_ms(s) for s in alternate(ways, count)
+                )
+                results[kind] = {
+                    "requests": count,
+                    "handler_ms": handler_ms,
+                    "direct_wsgi_ms": direct_ms,
+                    "ratio_to_direct_wsgi": handler_ms / direct_ms,
+                    "bare_ms": client_ms,
+                    "ratio": handler_ms / client_ms,
+                    "ten_line_ms": ten_line_ms,
+                    "ratio_to_ten_line": handler_ms / ten_line_ms,
+                    "prepared_direct_wsgi_ms": prepared_ms,
+                }
+                log(
+                    f"warm {kind}: handler {handler_ms:.2f} ms, bare app direct {direct_ms:.2f} ms, "
+                    f"test client {client_ms:.2f} ms, ten-line handler {ten_line_ms:.2f} ms, "
+                    f"platform's app direct {prepared_ms:.2f} ms"
+                )
+        finally:
+            platform_side.close()
+            bare_side.close()
+            dash_defaults.close()
+        results["accept_encoding"] = json.loads(events_file.read_text())["index"]["headers"]["Accept-Encoding"]
+    return results
+
+
+def measure_signin(project: Path, runs: int) -> dict[str, Any]:
+    """A --auth cognito project: warm page, layout and charts callback through the handler with
+    sign-in on (a valid session cookie, checked against the project's local OpenID Connect provider)
+    and off (DASH_AUTH=none), each in a process of its own (the handler reads DASH_AUTH once, at
+    import), the same events with the same Cookie header both ways, in turns."""
+    use_project(project)
+    from local_provider import LocalProvider
+
+    provider = LocalProvider()
+    server = provider.start()
+    cookie = f"dash_session={provider.id_token()}"
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        events_file, prefix = write_events(project, Path(tmp), DASH_AUTH="none")  # captured signed out
+        events = json.loads(events_file.read_text())
+        for kind in ("index", "layout", "callback"):
+            event = events[kind]
+            event["headers"] = {**event["headers"], "Cookie": cookie}
+            event["multiValueHeaders"] = {**event["multiValueHeaders"], "Cookie": [cookie]}
+        events_file.write_text(json.dumps(events))
+        env = process_environment(project, prefix)
+        off = Worker("handler", events_file, project / "src", env | {"DASH_AUTH": "none"}, "sign-in off")
+        on = Worker("handler", events_file, project / "src", env | provider.environment(), "sign-in on")
+        try:
+            statuses = {side.role: side.timer("status_without_cookie", "index")() for side in (off, on)}
+            if statuses != {"sign-in off": 200, "sign-in on": 302}:
+                raise SystemExit(f"GET {prefix} without the session cookie: expected 200 off, 302 on; got {statuses}")
+            kinds = {"index": runs, "layout": runs, "callback": max(runs // 3, 30)}
+            for kind, count in kinds.items():
+                off_samples, on_samples = alternate([off.timer("handler", kind), on.timer("handler", kind)], count)
+                off_ms, on_ms = median_ms(off_samples), median_ms(on_samples)
+                results[kind] = {"requests": count, "without_ms": off_ms, "with_ms": on_ms, "ratio": on_ms / off_ms}
+                log(f"sign-in {kind}: with {on_ms:.3f} ms, without {off_ms:.3f} ms ({on_ms / off_ms:.3f}x)")
+        finally:
+            off.close()
+            on.close()
+            server.shutdown()
+    return results
 
 
 # --- page weight --------------------------------------------------------------------------------
@@ -365,8 +533,7 @@ def without_system_mime_types() -> str:
 
 def measure_page(project: Path) -> dict[str, Any]:
     js_type = without_system_mime_types()  # before the project's modules import anything
-    os.environ.update(function_environment(project))
-    import handler
+    handler = import_handler(project)
     from page_load import BROWSER_ACCEPT_ENCODING, load_page
     from tools.apigateway import LocalGateway
     from tools.stack_config import stack_config
@@ -441,9 +608,9 @@ def measure_serving(project: Path, runs: int) -> dict[str, Any]:
     """A first page load per Accept-Encoding: bytes on the wire, and the handler's time over the
     whole load once warm (median of `runs` loads). With PYTHONPATH set to a sam build artefact,
     Dash and Plotly come from it, with the copies compressed at build time."""
-    os.environ.update(function_environment(project))
     import dash
-    import handler
+
+    handler = import_handler(project)
     from page_load import load_page
     from tools.apigateway import LocalGateway
     from tools.stack_config import stack_config
@@ -482,22 +649,24 @@ def measure_serving(project: Path, runs: int) -> dict[str, Any]:
             ],
         }
         log(f"serving ({name}): {loads[name]['wire_bytes']:,} bytes, handler {loads[name]['handler_ms']:.1f} ms")
-    return {"stored_encodings": stored.is_file(), "prefix": config.stage_prefix, "loads": loads}
+    return {"stored_encodings": stored.is_file(), "prefix": gateway.prefix, "loads": loads}
 
 
 def measure_cdn(project: Path) -> dict[str, Any]:
     """A --cdn project: the Lambda invocations of a first and of a second visitor's first page load
     (a new browser, nothing in its own cache) through the distribution of template.yaml."""
+    secret = "BenchOriginSecret" * 4
     os.environ.update(function_environment(project))
-    os.environ["DASH_ORIGIN_SECRET"] = "BenchOriginSecret" * 4
     from page_load import BROWSER_ACCEPT_ENCODING, load_page
     from tools.cloudfront import distribution_for
+    from tools.cloudfront import function_environment as origin_secret_environment
     from tools.stack_config import stack_config
 
+    os.environ.update(origin_secret_environment(secret))  # what the deployed function knows of it
     config = stack_config()
     if config.cdn is None:
         raise SystemExit(f"{project} has no CloudFront distribution (generate it with --cdn)")
-    cloudfront = distribution_for(config, os.environ["DASH_ORIGIN_SECRET"])
+    cloudfront = distribution_for(config, secret)  # imports the platform's handler
     visits = []
     for _ in range(2):
         cloudfront.origin_requests.clear()
@@ -649,7 +818,13 @@ def sam_build(project: Path, env: dict[str, str], tmp: Path) -> tuple[Path, dict
     return built, tree_size(built), bytecode, zipped, build_seconds
 
 
-def measure_artefact(project: Path, runs: int) -> dict[str, Any]:
+def stored_encodings(built: Path) -> dict[str, int]:
+    """The copies `sam build` compressed beside scripts and stylesheets (issue 11: .br and .gz)."""
+    copies = [p for p in built.rglob("*") if p.suffix in (".br", ".gz") and p.with_suffix("").is_file()]
+    return {"files": len(copies), "bytes": sum(p.stat().st_size for p in copies)}
+
+
+def measure_artefact(project: Path, runs: int, before_project: Path | None = None) -> dict[str, Any]:
     use_project(project)
     from tools import build_function
 
@@ -692,6 +867,7 @@ def measure_artefact(project: Path, runs: int) -> dict[str, Any]:
             "after": after,
             "after_bytecode_bytes": bytecode,
             "after_zipped_bytes": zipped,
+            "after_stored_encodings": stored_encodings(built),
             "removed": removed,
             "left_unpruned": len(left),
             "left_unpruned_examples": sorted(left)[:10],
@@ -701,7 +877,7 @@ def measure_artefact(project: Path, runs: int) -> dict[str, Any]:
             without_bytecode = Path(tmp) / "without-bytecode"
             shutil.copytree(built, without_bytecode, ignore=shutil.ignore_patterns("__pycache__"))
             result["cold_start"] = artefact_cold_start(
-                {"bytecode": built, "no_bytecode": without_bytecode}, project, runs
+                {"bytecode": built, "no_bytecode": without_bytecode}, project, runs, before_project
             )
         return result
 
@@ -709,7 +885,7 @@ def measure_artefact(project: Path, runs: int) -> dict[str, Any]:
 def measure_artefact_with(project: Path, requirement: str, runs: int) -> dict[str, Any]:
     """The README's "Add a dependency" step on a copy of the project: `requirement` into
     src/requirements.in, `make lock`, `sam build`; the artefact's size with bytecode, and its cold
-    start with the package imported at module level (dashboard/data.py) and without."""
+    start with the package imported at module level (data.py, the example's data module) and without."""
     name = requirement.split("==")[0]
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "SAM_CLI_DISABLE_VERSION_CHECK": "1"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -751,42 +927,79 @@ def measure_artefact_with(project: Path, requirement: str, runs: int) -> dict[st
         if platform.machine() == target.machine and bytecode:
             imported = Path(tmp) / "imported"
             shutil.copytree(built, imported)
-            data_py = imported / "dashboard" / "data.py"
+            data_py = imported / "data.py"
             future = "from __future__ import annotations\n"
             source = data_py.read_text(encoding="utf-8").replace(future, f"{future}\nimport {name}  # noqa: F401\n", 1)
-            assert f"import {name}" in source, "dashboard/data.py has no __future__ import to put the import after"
+            assert f"import {name}" in source, "data.py has no __future__ import to put the import after"
             data_py.write_text(source, encoding="utf-8")
             subprocess.run([sys.executable, "-m", "compileall", "-q", str(data_py)], check=True)
             result["cold_start"] = artefact_cold_start({"not_imported": built, "imported": imported}, copy, runs)
         return result
 
 
-def artefact_cold_start(artefacts: dict[str, Path], project: Path, runs: int) -> dict[str, Any]:
-    """The handler's cold start run from sam build artefacts as Lambda runs them: the artefact alone
-    on the path (-S: no site-packages) and no bytecode written (Lambda's /var/task is read-only)."""
-    events = capture_events(project)
+def lambda_environment(function_env: dict[str, str]) -> dict[str, str]:
+    """A process environment as Lambda gives the function: this one's, without the project's path
+    or any DASH_ variable, plus the function's variables; no bytecode written (/var/task is read-only)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("DASH_")}
+    return env | function_env | {"PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def project_function_environment(project: Path) -> dict[str, str]:
+    """The function's environment of another generated project (another version of the tools: read
+    in a process of its own)."""
+    program = (
+        "import json, sys; sys.path[:0] = ['.', 'src']; from tools.stack_config import stack_config; "
+        "print(json.dumps(stack_config().string_environment()))"
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env |= function_environment(project) | {"PYTHONDONTWRITEBYTECODE": "1"}
+    out = subprocess.run([sys.executable, "-c", program], cwd=project, env=env, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def artefact_cold_start(
+    artefacts: dict[str, Path], project: Path, runs: int, before: Path | None = None
+) -> dict[str, Any]:
+    """The handler's cold start run from sam build artefacts as Lambda runs them: the artefact alone
+    on the path (-S: no site-packages) and no bytecode written (Lambda's /var/task is read-only).
+    With `before` (a project generated and built at the commit before issue 15), its artefact too, in
+    turns with the others: its entry was the top-level `handler` module."""
+    events = capture_events(project)
+    env = lambda_environment(function_environment(project))
     with tempfile.TemporaryDirectory() as tmp:
         event_file = Path(tmp) / "event.json"
         event_file.write_text(json.dumps(events["index"]))
-        command = [sys.executable, "-S", "-c", COLD_PROGRAMS["handler"].format(event_file=str(event_file))]
-        return {"runs": runs, **cold_starts({name: (command, d) for name, d in artefacts.items()}, env, runs)}
+        command = [sys.executable, "-S", "-c", cold_program("handler", event_file, env)]
+        commands: dict[str, Command] = {name: (command, d) for name, d in artefacts.items()}
+        if before is not None:
+            old = lambda_environment(project_function_environment(before))
+            old_command = [sys.executable, "-S", "-c", cold_program("handler", event_file, old, "handler")]
+            commands["before_issue_15"] = (old_command, before / ".aws-sam" / "build" / FUNCTION_ID, old)
+        return {"runs": runs, **cold_starts(commands, env, runs)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "what",
-        choices=["cold", "warm", "page", "artefact", "artefact-pandas", "serving", "cdn", "visitors", "signin"],
+        choices=["cold", "warm", "page", "artefact", "artefact-pandas", "serving", "cdn", "visitors", "signin", "worker"],
     )
-    parser.add_argument("--project", type=Path, required=True, help="a generated project")
+    parser.add_argument("role", nargs="?", choices=["handler", "bare"], help="worker: which side it measures")
+    parser.add_argument("--project", type=Path, help="a generated project")
+    parser.add_argument("--events", type=Path, help="worker: the captured events, as JSON")
+    parser.add_argument(
+        "--before", type=Path, help="artefact: a project generated and built (sam build) at the commit before issue 15"
+    )
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--serving", type=Path, help="visitors: the serving results, as JSON")
     parser.add_argument("--cold-start-ms", type=float, help="visitors: the measured cold start")
     parser.add_argument("--rate", type=float, default=10.0, help="visitors: the stage's requests per second")
     parser.add_argument("--bursts", default="50", help="visitors: comma-separated burst limits to model")
     args = parser.parse_args()
+    if args.what == "worker":
+        worker(args.role, args.events)
+        return
+    if args.project is None:
+        parser.error("--project is required")
     project = args.project.resolve()
     if args.what == "visitors":
         bursts = [float(b) for b in args.bursts.split(",")]
@@ -808,7 +1021,7 @@ def main() -> None:
     elif args.what == "page":
         result = measure_page(project)
     elif args.what == "artefact":
-        result = measure_artefact(project, args.runs)
+        result = measure_artefact(project, args.runs, args.before.resolve() if args.before else None)
     else:
         result = measure_artefact_with(project, PANDAS, args.runs)
     json.dump(result, sys.stdout)

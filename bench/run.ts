@@ -15,10 +15,17 @@ import { prepareSharedVenv } from '../test/matrix/venv.js';
 const WHO = 'bench';
 // `npm run bench -- --only scaffold`: the scaffold figure alone (seconds instead of minutes);
 // `--only serving`: the serving-path figures of issue 11 alone (bench/results.json untouched);
-// `--only pandas`: the artefact with pandas added through `make lock` alone (a few minutes).
+// `--only pandas`: the artefact with pandas added through `make lock` alone (a few minutes);
+// `--only signin`: sign-in's overhead on a --auth cognito project alone;
+// `--only project`: a default project's files and its pytest run alone;
+// `--only artefact`: the default artefact (size, files, cold start) beside the figures before issue 15.
+// `--before DIR`: a project generated and built (`sam build`) at the commit before issue 15, whose
+// artefact's cold start is then measured in turns with today's (README "Benchmarks" says how).
+const BEFORE_DIR = process.argv.includes('--before') ? path.resolve(process.argv[process.argv.indexOf('--before') + 1]) : undefined;
+const PARTS = ['scaffold', 'serving', 'pandas', 'signin', 'project', 'artefact'];
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-if (ONLY !== undefined && !['scaffold', 'serving', 'pandas', 'signin'].includes(ONLY)) {
-  throw new Error(`${WHO}: --only takes scaffold, serving, pandas or signin, got ${ONLY}`);
+if (ONLY !== undefined && !PARTS.includes(ONLY)) {
+  throw new Error(`${WHO}: --only takes ${PARTS.join(', ')}; got ${ONLY}`);
 }
 const RUNS = {
   scaffold: 21, // whole-process runs of each scaffolder (and of bare node), in turns
@@ -224,18 +231,18 @@ async function measure(what: string, project: string, runs: number, extra: strin
 
 function recordCold(cold: any) {
   record({
-    figure: `Cold start: fresh process → first GET /<stage>/ through handler.lambda_handler (median of ${cold.runs})`,
+    figure: `Cold start: fresh process → first GET ${cold.prefix} through serverless_dash.handler.lambda_handler (median of ${cold.runs})`,
     value: `${ms(cold.handler.median_ms)} (CPU ${ms(cold.handler.cpu_median_ms)})`,
-    baseline: `import dash + build the app: ${ms(cold.floor.median_ms)} (CPU ${ms(cold.floor.cpu_median_ms)})`,
+    baseline: `import Dash and build the app (\`import app\` at the prefix): ${ms(cold.floor.median_ms)} (CPU ${ms(cold.floor.cpu_median_ms)})`,
     ratio: cold.handler_ratio,
     budget: '≤ 1.15×',
     met: cold.handler_ratio <= 1.15,
   });
   record({
-    figure: 'Cold start of the naive handler (builds the app in the handler)',
-    value: ms(cold.naive.median_ms),
-    baseline: `import dash + build the app: ${ms(cold.floor.median_ms)}`,
-    ratio: cold.naive_ratio,
+    figure: 'Cold start of the ten-line handler (`import app`, apig-wsgi, nothing else of the platform)',
+    value: ms(cold.ten_line.median_ms),
+    baseline: `import Dash and build the app: ${ms(cold.floor.median_ms)}`,
+    ratio: cold.ten_line_ratio,
     budget: '—',
     met: null,
   });
@@ -243,7 +250,7 @@ function recordCold(cold: any) {
 
 /** DESIGN.md section 6: sign-in overhead on a warm request, ≤ 1.10× the same request without it. */
 function recordSignin(signin: any) {
-  const names: Record<string, string> = { index: 'GET /<stage>/', layout: 'GET /<stage>/_dash-layout', callback: 'POST /<stage>/_dash-update-component (the charts)' };
+  const names: Record<string, string> = { index: 'GET /<prefix>/', layout: 'GET /<prefix>/_dash-layout', callback: 'POST /<prefix>/_dash-update-component (the charts)' };
   for (const kind of ['index', 'layout', 'callback']) {
     const s = signin[kind];
     record({
@@ -259,29 +266,30 @@ function recordSignin(signin: any) {
 
 function recordWarm(warm: any) {
   for (const [kind, label] of [
-    ['index', 'GET /<stage>/'],
-    ['layout', 'GET /<stage>/_dash-layout'],
-    ['callback', 'POST /<stage>/_dash-update-component (the charts)'],
+    ['index', 'GET /<prefix>/'],
+    ['layout', 'GET /<prefix>/_dash-layout'],
+    ['callback', 'POST /<prefix>/_dash-update-component (the charts)'],
   ]) {
     const w = warm[kind];
     const worst = Math.max(w.ratio, w.ratio_to_direct_wsgi);
     record({
-      figure: `Warm ${label}, median of ${w.requests}`,
+      figure: `Warm ${label} through the handler, median of ${w.requests}`,
       value: ms(w.handler_ms),
       baseline:
-        `bare Flask app: werkzeug test client ${ms(w.bare_ms)} (${ratio(w.ratio)}); ` +
-        `direct WSGI call ${ms(w.direct_wsgi_ms)}`,
+        `the same app, bare (its own process): direct WSGI call ${ms(w.direct_wsgi_ms)}; ` +
+        `werkzeug test client ${ms(w.bare_ms)} (${ratio(w.ratio)}); ` +
+        `ten-line apig-wsgi handler ${ms(w.ten_line_ms)} (${ratio(w.ratio_to_ten_line)})`,
       ratio: w.ratio_to_direct_wsgi,
-      budget: '≤ 1.10× (both)',
+      budget: '≤ 1.10× (direct and client)',
       met: worst <= 1.1,
     });
   }
-  const naive = warm.naive_index;
+  const d = warm.dash_defaults_index;
   record({
-    figure: `Warm GET /<stage>/ of the naive handler (a new app per request), median of ${naive.requests}`,
-    value: ms(naive.naive_ms),
-    baseline: `generated handler: ${ms(warm.index.handler_ms)}`,
-    ratio: naive.ratio_to_handler,
+    figure: `Warm GET /<prefix>/ of the same app with Dash's defaults (Dash Pages' validation layout in the page), direct WSGI call, median of ${d.requests}`,
+    value: ms(d.direct_wsgi_ms),
+    baseline: `through the handler (which turns it off): ${ms(d.handler_ms)}`,
+    ratio: d.direct_wsgi_ms / d.handler_ms,
     budget: '—',
     met: null,
   });
@@ -322,6 +330,98 @@ function recordPage(page: any) {
     budget: '≤ 3,145,728 B',
     met: largest <= LAMBDA_RESPONSE_LIMIT / 2,
   });
+}
+
+// --- before and after issue 15 (one public prefix, ordinary Dash, only what the answers chose) ----
+
+/** The figures of the default project at the commit before issue 15, kept in bench/results.json
+ *  (`beforeIssue15`, measured once with that commit's own bench; README "Benchmarks" says how). */
+function beforeIssue15(): any {
+  if (!existsSync(RESULTS)) return undefined;
+  return JSON.parse(readFileSync(RESULTS, 'utf8')).beforeIssue15;
+}
+
+/** A default project (`--yes`): its files, and its pytest run (`make test`) with the shared venv. */
+async function benchProject(scratch: string) {
+  const project = path.join(scratch, 'default-project');
+  await runStep(WHO, 'generate (defaults)', process.execPath, [CREATE_BIN, project, '--yes', '--no-git', '--no-install']);
+  const { files } = await treeSize(project);
+  const started = performance.now();
+  const run = await execa(venvBin('python'), ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], {
+    cwd: project,
+    env: venvEnv(),
+    reject: false,
+  });
+  const wallSeconds = (performance.now() - started) / 1000;
+  const summary = run.stdout.trim().split('\n').pop() ?? '';
+  const passed = Number(/(\d+) passed/.exec(summary)?.[1] ?? NaN);
+  const seconds = Number(/ in ([\d.]+)s/.exec(summary)?.[1] ?? NaN);
+  const failed = run.exitCode !== 0 || !Number.isFinite(passed);
+  if (failed) {
+    // Reported in the table (a time of a failing suite says nothing), the rest of the run goes on.
+    console.error(`${WHO}: pytest of the default project failed (exit ${run.exitCode}):\n${run.stdout.slice(-3000)}`);
+  }
+  const pytest = { passed, seconds, wallSeconds: +wallSeconds.toFixed(1), failed, exitCode: run.exitCode };
+  const result = { flags: '--yes --no-git --no-install', files, pytest, summary };
+  recordProject(result, beforeIssue15());
+  return result;
+}
+
+function recordProject(project: any, before: any) {
+  const was = before?.project;
+  record({
+    figure: 'Files in a default project (`--yes`)',
+    value: String(project.files),
+    baseline: was ? `before issue 15 (${before.commit.slice(0, 7)}, measured ${before.date.slice(0, 10)}): ${was.files}` : '—',
+    ratio: was ? project.files / was.files : null,
+    budget: 'only what the answers chose',
+    met: null,
+  });
+  record({
+    figure: '`make test` of a default project (`python -m pytest -q`, the shared venv): tests, pytest time (process wall time)',
+    value: project.pytest.failed
+      ? `FAILED (exit ${project.pytest.exitCode}): ${project.summary}`
+      : `${project.pytest.passed} passed in ${project.pytest.seconds.toFixed(1)} s (${project.pytest.wallSeconds.toFixed(1)} s)`,
+    baseline: was
+      ? `before issue 15: ${was.pytest.passed} passed in ${was.pytest.seconds.toFixed(1)} s (${was.pytest.wallSeconds.toFixed(1)} s)`
+      : '—',
+    ratio: was && !project.pytest.failed ? project.pytest.seconds / was.pytest.seconds : null,
+    budget: '≤ 15 s',
+    met: !project.pytest.failed && project.pytest.wallSeconds <= 15,
+  });
+}
+
+function recordArtefactBeforeAfter(artefact: any, before: any) {
+  const was = before?.artefact;
+  if (!was) return;
+  const tag = `before issue 15 (${before.commit.slice(0, 7)}, measured ${before.date.slice(0, 10)})`;
+  // DESIGN.md section 6: no larger than before sign-in existed (98.62 MB), which was before issue 11
+  // added the copies compressed at build time (stored encodings): compared without them.
+  const stored = artefact.after_stored_encodings;
+  const withoutStored = artefact.after.bytes - stored.bytes;
+  record({
+    figure: `Default sam build artefact (${artefact.runtime}, ${artefact.architecture}) with bytecode: unzipped / zipped / files`,
+    value:
+      `${mb(artefact.after.bytes)} / ${mb(artefact.after_zipped_bytes)} / ${artefact.after.files} ` +
+      `(without issue 11's ${stored.files} stored encodings, ${mb(stored.bytes)}: ${mb(withoutStored)})`,
+    baseline: `${tag}: ${mb(was.after.bytes)} / ${mb(was.after_zipped_bytes)} / ${was.after.files}; before sign-in existed (and stored encodings): 98.62 MB`,
+    ratio: artefact.after.bytes / was.after.bytes,
+    budget: '≤ 98.62 MB unzipped, stored encodings aside',
+    met: withoutStored <= 98.62 * MB,
+  });
+  const cold = artefact.cold_start;
+  const sameRun = cold?.before_issue_15;
+  if (cold && (sameRun || was.cold_start)) {
+    const then = sameRun ?? was.cold_start.bytecode;
+    record({
+      figure: `Cold start from the default artefact as Lambda runs it, with its bytecode (median of ${cold.runs})`,
+      value: `${ms(cold.bytecode.median_ms)} (CPU ${ms(cold.bytecode.cpu_median_ms)})`,
+      baseline: `${sameRun ? 'before issue 15 (its artefact, in turns, same run)' : tag}: ${ms(then.median_ms)} (CPU ${ms(then.cpu_median_ms)})`,
+      ratio: sameRun ? cold.bytecode.median_ms / then.median_ms : cold.bytecode.cpu_median_ms / then.cpu_median_ms,
+      budget: sameRun ? '—' : '— (ratio of CPU times: another run)',
+      met: null,
+    });
+  }
 }
 
 function recordArtefact(artefact: any) {
@@ -382,7 +482,7 @@ function recordPandas(withPandas: any, artefact?: any) {
   const cold = withPandas.cold_start;
   if (cold) {
     record({
-      figure: `Cold start from that artefact, pandas imported at module level (dashboard/data.py), median of ${cold.runs}`,
+      figure: `Cold start from that artefact, pandas imported at module level (src/data.py), median of ${cold.runs}`,
       value: `${ms(cold.imported.median_ms)} (CPU ${ms(cold.imported.cpu_median_ms)})`,
       baseline: `pandas in the artefact, not imported: ${ms(cold.not_imported.median_ms)} (CPU ${ms(cold.not_imported.cpu_median_ms)})`,
       ratio: cold.imported.median_ms / cold.not_imported.median_ms,
@@ -501,13 +601,18 @@ async function main() {
   const started = performance.now();
   const loadBefore = os.loadavg();
   try {
-    if (ONLY === undefined || ONLY === 'scaffold') progress(WHO, `scaffold time: ${RUNS.scaffold} runs each`);
-    const scaffold = ONLY === 'serving' || ONLY === 'pandas' || ONLY === 'signin' ? undefined : await benchScaffold(scratch);
+    const whole = ONLY === undefined;
+    if (whole || ONLY === 'scaffold') progress(WHO, `scaffold time: ${RUNS.scaffold} runs each`);
+    const scaffold = whole || ONLY === 'scaffold' ? await benchScaffold(scratch) : undefined;
     if (ONLY === 'scaffold') {
       printTable(); // a part only: bench/results.json keeps the last full run
       return;
     }
-    const pkg = ONLY === 'serving' || ONLY === 'pandas' || ONLY === 'signin' ? undefined : await benchPackage(scratch);
+    const pkg = whole ? await benchPackage(scratch) : undefined;
+    const partDone = () => {
+      printTable(); // a part only: bench/results.json keeps the last full run
+      console.log(`\nMarkdown (README.md, "Benchmarks"):\n\n${markdownTable()}\n`);
+    };
 
     // One project for every Python figure: python3.11 (the runtime this machine's Python can
     // compile bytecode for) on this machine's architecture, so its sam build artefact can run here.
@@ -517,20 +622,40 @@ async function main() {
     await runStep(WHO, 'generate', process.execPath, [CREATE_BIN, project, ...flags]);
     await prepareSharedVenv(WHO, project);
     const python = (await execa(venvBin('python'), ['-c', 'import sys; print(sys.version.split()[0])'])).stdout;
+    // Sign-in's figures need a project with sign-in (the default has none of its code).
+    const benchSignin = async () => {
+      const signinProject = path.join(scratch, 'bench-signin');
+      await runStep(WHO, 'generate --auth cognito', process.execPath, [CREATE_BIN, signinProject, ...flags, '--auth', 'cognito']);
+      progress(WHO, 'sign-in overhead (warm, with and without a session check, a process each)');
+      const signin = await measure('signin', signinProject, RUNS.warm);
+      recordSignin(signin);
+      return signin;
+    };
+    const benchArtefact = async () => {
+      progress(WHO, 'artefact size (pip install, sam build)');
+      const artefact = await measure('artefact', project, RUNS.artefactCold, BEFORE_DIR ? ['--before', BEFORE_DIR] : []);
+      recordArtefact(artefact);
+      recordArtefactBeforeAfter(artefact, beforeIssue15());
+      return artefact;
+    };
 
+    if (ONLY === 'project') {
+      progress(WHO, 'a default project: files and make test');
+      await benchProject(scratch);
+      return partDone();
+    }
     if (ONLY === 'signin') {
-      progress(WHO, 'sign-in overhead (warm, with and without a session check)');
-      recordSignin(await measure('signin', project, RUNS.warm));
-      printTable(); // a part only: bench/results.json keeps the last full run
-      console.log(`\nMarkdown (README.md, "Benchmarks"):\n\n${markdownTable()}\n`);
-      return;
+      await benchSignin();
+      return partDone();
+    }
+    if (ONLY === 'artefact') {
+      await benchArtefact();
+      return partDone();
     }
     if (ONLY === 'pandas') {
       progress(WHO, 'artefact with pandas (make lock, sam build)');
       recordPandas(await measure('artefact-pandas', project, RUNS.artefactCold));
-      printTable(); // a part only: bench/results.json keeps the last full run
-      console.log(`\nMarkdown (README.md, "Benchmarks"):\n\n${markdownTable()}\n`);
-      return;
+      return partDone();
     }
     progress(WHO, 'cold start');
     const cold = await measure('cold', project, RUNS.cold);
@@ -546,15 +671,13 @@ async function main() {
     progress(WHO, 'warm latency');
     const warm = await measure('warm', project, RUNS.warm);
     recordWarm(warm);
-    progress(WHO, 'sign-in overhead (warm, with and without a session check)');
-    const signin = await measure('signin', project, RUNS.warm);
-    recordSignin(signin);
+    const signin = await benchSignin();
     progress(WHO, 'page weight');
     const page = await measure('page', project, 1);
     recordPage(page);
-    progress(WHO, 'artefact size (pip install, sam build)');
-    const artefact = await measure('artefact', project, RUNS.artefactCold);
-    recordArtefact(artefact);
+    const artefact = await benchArtefact();
+    progress(WHO, 'a default project: files and make test');
+    const defaultProject = await benchProject(scratch);
     const serving = await benchServing(scratch, project, built, cold.handler.median_ms);
     progress(WHO, 'artefact with pandas (make lock, sam build)');
     const withPandas = await measure('artefact-pandas', project, RUNS.artefactCold);
@@ -570,12 +693,13 @@ async function main() {
       loadAverage: { before: loadBefore.map((x) => +x.toFixed(2)), after: os.loadavg().map((x) => +x.toFixed(2)) },
     };
     const results = {
+      beforeIssue15: beforeIssue15(), // kept from run to run: measured once, at that commit
       date: new Date().toISOString(),
       machine,
       seconds: Math.round((performance.now() - started) / 1000),
       units: 'ms: milliseconds; MB: 1,000,000 bytes; B: bytes',
       figures,
-      details: { scaffold, package: pkg, cold, warm, signin, page, artefact, serving, withPandas },
+      details: { scaffold, package: pkg, cold, warm, signin, page, artefact, defaultProject, serving, withPandas },
     };
     await fs.writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 

@@ -57,24 +57,24 @@ export interface TemplateContext extends Answers {
   /** --auth ip: a resource policy on the REST API lets only `allowIp` in. */
   hasIpAllowList: boolean;
   /**
-   * With sign-in: each door's URL up to and including its prefix, as a CloudFormation !Sub string
-   * (`${DashApi}` is the API id): the app client's callback and sign-out URLs are built from these.
+   * With sign-in: the public door's URL up to and including its prefix, as a CloudFormation !Sub
+   * string (`${DashApi}` is the API id): the app client's callback and sign-out URLs are built from it.
    */
   signInDoors: string[];
-  /** The door people are sent to first: the custom domain if there is one, else the execute-api URL. */
+  /** The public door's URL: the custom domain, else CloudFront's, else the execute-api URL. */
   mainDoor: string;
 }
 
 export function templateContext(a: Answers): TemplateContext {
   const pythonVersion = a.runtime.replace(/^python/, '');
-  const below = a.basePath ? `${a.basePath}/` : '';
-  // Behind CloudFront its URLs are the only doors (the API's own answers 403).
-  const doors = [
-    a.cdn
-      ? `https://\${DashDistribution.DomainName}/${below}`
-      : `https://\${DashApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/${a.stage === '$default' ? '' : `${a.stage}/`}`,
-    ...(a.domain ? [`https://${a.domain}/${below}`] : []),
-  ];
+  const publicPrefix =
+    a.cdn || a.domain ? (a.basePath ? `/${a.basePath}/` : '/') : a.stage === '$default' ? '/' : `/${a.stage}/`;
+  // The one public door (DESIGN.md section 7): sign-in's callback and sign-out URLs are its own.
+  const door = a.domain
+    ? `https://${a.domain}${publicPrefix}`
+    : a.cdn
+      ? `https://\${DashDistribution.DomainName}${publicPrefix}`
+      : `https://\${DashApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}${publicPrefix}`;
   return {
     ...a,
     isRest: a.api === 'rest',
@@ -86,14 +86,13 @@ export function templateContext(a: Answers): TemplateContext {
     cdnPrefix: a.basePath ? `/${a.basePath}/` : '/',
     cdnCachedPaths: ['_dash-component-suites/*', 'assets/*'].map((p) => (a.basePath ? `${a.basePath}/${p}` : p)),
     hasStagePrefix: a.stage !== '$default',
-    publicPrefix:
-      a.cdn || a.domain ? (a.basePath ? `/${a.basePath}/` : '/') : a.stage === '$default' ? '/' : `/${a.stage}/`,
+    publicPrefix,
     pythonVersion,
     ruffTarget: 'py' + pythonVersion.replace('.', ''),
     samBinaryTypes: a.binaryTypes.map((t) => t.replaceAll('/', '~1')),
     hasCognito: a.auth === 'cognito',
     hasIpAllowList: a.auth === 'ip',
-    signInDoors: doors,
-    mainDoor: doors[doors.length - 1],
+    signInDoors: [door],
+    mainDoor: door,
   };
 }

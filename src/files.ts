@@ -14,13 +14,12 @@ export const OPTIONAL_FILES: readonly OptionalFiles[] = [
   {
     feature: 'sign-in (--auth cognito)',
     when: (c) => c.hasCognito,
-    paths: [
-      'src/serverless_dash/auth.py',
-      'tests/test_auth.py',
-      'tests/test_auth_template.py',
-      'tests/local_provider.py',
-      'tools/local_sign_in.py',
-    ],
+    paths: ['src/serverless_dash/auth.py', 'tests/test_auth.py', 'tests/local_provider.py', 'tools/local_sign_in.py'],
+  },
+  {
+    feature: 'who may open it, in the template (--auth cognito or ip)',
+    when: (c) => c.hasCognito || c.hasIpAllowList,
+    paths: ['tests/test_auth_template.py'],
   },
   {
     feature: 'CloudFront (--cdn)',

@@ -86,10 +86,7 @@ def slug_of(name: str) -> str:
 def countries() -> dict[str, Country]:
     """Every country by its slug, in alphabetical order."""
     names = sorted({(r.country, r.continent) for r in rows()})
-    return {
-        slug_of(name): Country(slug_of(name), name, continent)
-        for name, continent in names
-    }
+    return {slug_of(name): Country(slug_of(name), name, continent) for name, continent in names}
 
 
 def country_rows(name: str) -> list[Row]:
@@ -108,12 +105,7 @@ def years() -> tuple[int, ...]:
 
 
 def rows_for(*, year: int | None = None, continent: str | None = None) -> list[Row]:
-    return [
-        r
-        for r in rows()
-        if (year is None or r.year == year)
-        and (continent is None or r.continent == continent)
-    ]
+    return [r for r in rows() if (year is None or r.year == year) and (continent is None or r.continent == continent)]
 
 
 def weighted_life_expectancy(selection: list[Row]) -> float:

@@ -13,6 +13,7 @@ import gzip
 import itertools
 import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,8 @@ from tools.stack_config import StackConfig
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # What Secrets Manager generates for the stack with --cdn, as a test stand-in.
 ORIGIN_SECRET = "AppTestOriginSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"  # noqa: S105 - a test value
+# Longer than any request may take (API Gateway gives up after 29 s), short of a hung test run.
+ANSWER_TIMEOUT_S = 60
 PAGES_CONTENT = "_pages_content"
 ROUTER_OUTPUT = f"{PAGES_CONTENT}.children"
 WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
@@ -71,9 +74,14 @@ class AppContainer:
         try:
             self._process.stdin.write(json.dumps(request) + "\n")
             self._process.stdin.flush()
-            line = self._process.stdout.readline()
+            # One answer line per request, so nothing waits in the reader's buffer: select sees it.
+            answered, _, _ = select.select([self._process.stdout], [], [], ANSWER_TIMEOUT_S)
+            line = self._process.stdout.readline() if answered else None
         except OSError:
             line = ""
+        if line is None:
+            self._process.kill()
+            raise AppError(f"the app gave no answer within {ANSWER_TIMEOUT_S} s (Lambda times out):\n{self.logs()}")
         if not line:
             raise AppError(f"the app's process ended (exit {self._process.poll()}):\n{self.logs()}")
         answer = json.loads(line)
@@ -84,6 +92,10 @@ class AppContainer:
     def describe(self) -> dict[str, Any]:
         """The public prefix and every page in dash.page_registry (module, path, path_template, ...)."""
         return self.ask({"describe": True})
+
+    def routes(self, paths: list[str]) -> dict[str, str | None]:
+        """What answers each URL path: a page's module, a server route, or None (no page)."""
+        return self.ask({"routes": paths})["routes"] if paths else {}
 
     def invoke(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         """The handler's answer to one event: what Lambda would return to API Gateway."""
@@ -112,22 +124,21 @@ def stack_environment(config: StackConfig) -> dict[str, str]:
     # Background callbacks: the session's local DynamoDB (tests/conftest.py), jobs in threads.
     env.update({k: v for k, v in os.environ.items() if k.startswith(("DASH_JOBS_", "AWS_"))})
     env.pop("DASH_JOBS_SECRET_ARN", None)
-    if config.cdn is not None:
-        env["DASH_ORIGIN_SECRET"] = ORIGIN_SECRET
-        env["DASH_ORIGIN_SECRET_PREVIOUS"] = ""
+    if config.door == "cloudfront":
+        from tools.cloudfront import function_environment
+
+        env.update(function_environment(ORIGIN_SECRET))
     return env
 
 
 def public_door(config: StackConfig, container: AppContainer) -> Any:
     """The stand-in for the stack's one public door, in front of the container: CloudFront with
     --cdn, else the custom domain when the stack has one, else API Gateway's own URL."""
-    if config.cdn is not None:
-        from tools.cloudfront import DISTRIBUTION_HOST, LocalCloudFront
+    if config.door == "cloudfront":
+        from tools.cloudfront import distribution_for
 
-        origin = LocalGateway(config, container.invoke)
-        host = config.cdn.aliases[0] if config.cdn.aliases else DISTRIBUTION_HOST
-        return LocalCloudFront(config.cdn, origin, ORIGIN_SECRET, host=host)
-    return LocalGateway(config, container.invoke, custom_domain=bool(config.domain))
+        return distribution_for(config, ORIGIN_SECRET, container.invoke)
+    return LocalGateway.for_stack(config, container.invoke)
 
 
 # --- a page load ---------------------------------------------------------------------------------
@@ -374,15 +385,19 @@ def filled_paths(page: dict[str, Any]) -> tuple[list[str], str | None]:
     return paths, None
 
 
-def links_leaving(hrefs: list[str], url: str, prefix: str) -> list[str]:
-    """The internal links (no other site, no anchor or mailto) that do not stay inside the prefix."""
-    leaving = []
+def internal_links(hrefs: list[str], url: str) -> dict[str, str]:
+    """The links to this site (no other site, no anchor, mailto or the like): href -> the URL path
+    it opens from `url`."""
+    links = {}
     for href in dict.fromkeys(hrefs):
         if not href or href.startswith(NOT_LINKS):
             continue
         parts = urlsplit(href)
-        if parts.scheme or parts.netloc:
-            continue  # another site
-        if not urljoin(url, parts.path).startswith(prefix):
-            leaving.append(href)
-    return leaving
+        if not (parts.scheme or parts.netloc):
+            links[href] = urljoin(url, parts.path)
+    return links
+
+
+def links_leaving(hrefs: list[str], url: str, prefix: str) -> list[str]:
+    """The internal links that do not stay inside the prefix."""
+    return [href for href, path in internal_links(hrefs, url).items() if not path.startswith(prefix)]

@@ -19,12 +19,12 @@ import mimetypes
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Response
 
-from tools.apigateway import LocalGateway
+from tools.apigateway import GatewayResponse, LocalGateway
 from tools.stack_config import APP_VARIABLE, HANDLER_MODULE, StackConfig, stack_config
 
 if TYPE_CHECKING:
@@ -49,12 +49,33 @@ JOBS_ENVIRONMENT: dict[str, str] = (
 )
 
 
+# What Secrets Manager generates for a stack with CloudFront (64 letters and digits), as a test
+# stand-in: the value of the function's DASH_ORIGIN_SECRET, which CloudFront sends as a header.
+ORIGIN_SECRET = "TestOriginSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL"  # noqa: S105 - a test value
+ORIGIN_SECRET_VARIABLE = "DASH_ORIGIN_SECRET"  # noqa: S105 - a variable name
+
+
 def fixture_app_environment(config: StackConfig = CONFIG) -> dict[str, str]:
-    """The variables template.yaml gives the function, as Lambda sets them, for the fixture app."""
+    """The variables template.yaml gives the function, as Lambda sets them, for the fixture app
+    (with CloudFront, the origin secret as resolved on deploy)."""
     env = {k: v for k, v in config.string_environment().items() if k not in NOT_FROM_TEMPLATE}
     env[APP_VARIABLE] = FIXTURE_APP_SPEC
     env.update(JOBS_ENVIRONMENT)
+    if config.cdn is not None:
+        env[ORIGIN_SECRET_VARIABLE] = ORIGIN_SECRET
+        env[f"{ORIGIN_SECRET_VARIABLE}_PREVIOUS"] = ""
     return env
+
+
+def origin_headers(config: StackConfig = CONFIG) -> list[tuple[str, str]]:
+    """What CloudFront adds to every request it sends the API (template.yaml's origin custom headers:
+    the secret, the viewer's prefix); none without CloudFront."""
+    if config.cdn is None:
+        return []
+    return [
+        (name, ORIGIN_SECRET if "{{resolve:" in str(value) else str(value))
+        for name, value in config.cdn.origin_headers.items()
+    ]
 
 
 def subprocess_environment(**changes: str) -> dict[str, str]:
@@ -135,10 +156,41 @@ def function_environment(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return env
 
 
-def public_gateway(config: StackConfig, **options: object) -> LocalGateway:
-    """API Gateway at the stack's public door: the custom domain (and its base path) when
-    template.yaml has one, else the execute-api URL (/<stage>/, or / for $default)."""
-    return LocalGateway(config, handler.lambda_handler, custom_domain=bool(config.domain), **options)
+class CloudFrontOrigin:
+    """The public door of a stack with CloudFront, as the function sees it: the requests the
+    distribution sends the API's execute-api URL (its origin path in front, every viewer header
+    forwarded, the secret and the viewer's prefix added), without the edge's cache and compression
+    (tests/test_cdn.py tests those). Requests and prefixes are the viewer's, as with a LocalGateway."""
+
+    def __init__(self, config: StackConfig, lambda_handler: Any, **options: Any) -> None:
+        assert config.cdn is not None
+        self.config = config
+        self.origin = LocalGateway(config, lambda_handler, **options)
+        self.prefix = config.cdn.viewer_prefix
+
+    def request(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]] | dict[str, str] = (),
+        body: bytes = b"",
+        **options: Any,
+    ) -> GatewayResponse:
+        header_list = list(headers.items()) if isinstance(headers, dict) else list(headers)
+        assert self.config.cdn is not None
+        return self.origin.request(
+            method, self.config.cdn.origin_path + target, [*header_list, *origin_headers(self.config)], body, **options
+        )
+
+
+def public_gateway(config: StackConfig, lambda_handler: Any = None, **options: Any) -> LocalGateway:
+    """The stack's public door: CloudFront's requests when template.yaml has a distribution, else
+    API Gateway at its custom domain (and base path) when it has one, else at the execute-api URL
+    (/<stage>/, or / for $default)."""
+    lambda_handler = lambda_handler or handler.lambda_handler
+    if config.cdn is not None:
+        return CloudFrontOrigin(config, lambda_handler, **options)  # type: ignore[return-value]
+    return LocalGateway(config, lambda_handler, custom_domain=bool(config.domain), **options)
 
 
 @pytest.fixture
@@ -157,10 +209,18 @@ def binary_gateway(config: StackConfig, monkeypatch: pytest.MonkeyPatch) -> Loca
     return public_gateway(dataclasses.replace(config, binary_media_types=("*/*",)))
 
 
-def refusal(config: StackConfig) -> str:
-    """The short answer of a door that is not the stack's public one."""
+def refused(config: StackConfig) -> tuple[int, str]:
+    """The short answer to a request through a door that is not the stack's public one: with
+    CloudFront, to any request without its secret (403); else 404, naming the public URL."""
+    if config.cdn is not None:
+        return 403, "Forbidden: use the dashboard's CloudFront URL"
     where = f"https://{config.domain}{config.public_prefix}" if config.domain else config.public_prefix
-    return f"Not Found: this dashboard is served at {where}"
+    return 404, f"Not Found: this dashboard is served at {where}"
+
+
+def refusal(config: StackConfig) -> str:
+    """The body of that answer."""
+    return refused(config)[1]
 
 
 @pytest.fixture

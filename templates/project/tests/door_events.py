@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from conftest import load_event
+from conftest import load_event, origin_headers
 
 from tools.apigateway import EXECUTE_API_HOST
 from tools.stack_config import StackConfig
@@ -60,6 +60,8 @@ RECORDED = [
 def is_public(recorded: Recorded, config: StackConfig) -> bool:
     """Whether this recorded door is let in by this stack: its prefix, through its custom domain when
     it has one (the execute-api URL is closed then)."""
+    if config.cdn is not None:
+        return False  # none was recorded with the distribution's secret
     if config.domain:
         return (
             recorded.door == "custom-domain"
@@ -102,6 +104,19 @@ def at_public_door(event: dict[str, Any], config: StackConfig, reading: str = "k
     below = route_path_of(event)
     context = event["requestContext"]
     stage = config.stage
+    if config.cdn is not None:
+        # CloudFront calls the execute-api URL: the viewer's path behind the stage, and its headers.
+        viewer_path = config.cdn.viewer_prefix + below[1:]
+        context.update(domainName=EXECUTE_API_HOST, domainPrefix=EXECUTE_API_HOST.split(".")[0], stage=stage)
+        if event.get("version") == "2.0":
+            event["rawPath"] = context["http"]["path"] = config.cdn.origin_path + viewer_path
+        else:
+            event["path"] = viewer_path
+            context["path"] = config.cdn.origin_path + viewer_path
+        set_header(event, "Host", EXECUTE_API_HOST)
+        for name, value in origin_headers(config):
+            set_header(event, name, value)
+        return event
     host = config.domain or EXECUTE_API_HOST
     context.update(domainName=host, domainPrefix=host.split(".")[0], stage=stage)
     stage_prefix = "/" if stage == "$default" else f"/{stage}/"

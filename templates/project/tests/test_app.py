@@ -9,7 +9,9 @@ Lambda entry point (serverless_dash.handler) in a process of its own, as in a La
 - everything the browser runs when it opens the page answers: Dash Pages' router (which calls the
   page's layout: a layout that raises fails here, naming the page), then the page's own callbacks
   that fire on load, in the order the renderer fires them;
-- every link on it (dcc.Link, html.A, any component's href) stays inside the public prefix.
+- every link on it (dcc.Link, html.A, any component's href) stays inside the public prefix, and
+  leads to a page of the app (or another route of its server, like assets/): not to the address of
+  no page, which Dash Pages answers with its not-found page.
 
 A page with a path template (path_template="/country/<slug>") is opened with the values it declares:
 dash.register_page(__name__, path_template="/country/<slug>", example_values={"slug": ["sweden"]}).
@@ -28,6 +30,7 @@ from app_pages import (
     AppContainer,
     AppError,
     filled_paths,
+    internal_links,
     links_leaving,
     open_page,
     public_door,
@@ -85,7 +88,7 @@ def test_public_prefix() -> None:
     _, door, described = _app()
     if "error" in described:
         pytest.fail(described["error"], pytrace=False)
-    assert described["prefix"] == door.prefix, (
+    assert described["prefix"] == door.prefix == stack_config().public_prefix, (
         f"the function serves the app at {described['prefix']}, the stack's door is at {door.prefix}: "
         "DASH_PUBLIC_PREFIX in template.yaml disagrees with the API (regenerate it, or fix it by hand)"
     )
@@ -118,3 +121,10 @@ def test_page(case: dict[str, Any]) -> None:
     if leaving:
         fixes = "\n".join(f"  href={href!r}: href=dash.get_relative_path({href!r})" for href in leaving)
         fail(f"{where}: links leave the public prefix {prefix}:\n{fixes}\n{LINK_FIX.format(prefix=prefix)}")
+    if described["pages"]:
+        links = internal_links(load.hrefs, load.url)
+        routes = container.routes(sorted(set(links.values())))
+        nowhere = [f"  href={href!r} ({path})" for href, path in links.items() if routes[path] is None]
+        if nowhere:
+            lines = "\n".join(nowhere)
+            fail(f"{where}: links lead to no page of the app (Dash Pages shows its not-found page there):\n{lines}")

@@ -8,11 +8,11 @@ session passes; the provider's keys out of reach refuse too (fails closed).
 
 from __future__ import annotations
 
+import atexit
 import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -20,22 +20,20 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from apig_wsgi import make_lambda_handler
-from conftest import greet_callback
+from conftest import CONFIG, FIXTURE_APP_SPEC, greet_callback, subprocess_environment
 from local_provider import LocalProvider, new_key
 from page_load import decoded_body, parse_page, routed_page, routing_callback
 
 from serverless_dash import auth, handler
 from tools.apigateway import GatewayResponse, LocalGateway
 from tools.local_sign_in import configure
-from tools.stack_config import StackConfig
+from tools.stack_config import PROJECT_DIR, StackConfig
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 PAGE_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # Every kind of route the app has, below the prefix: (method, path, Accept, body).
 ROUTES = [
@@ -100,15 +98,49 @@ class Browser:
         self.jar[(name, path)] = value
 
 
+def start_serve(provider: LocalProvider) -> subprocess.Popen:
+    """`make serve` of this stack with the fixture app, sign-in pointed at `provider` (only its issuer
+    and client: the endpoints come from its discovery document)."""
+    env = subprocess_environment(
+        DASH_AUTH="none",  # what template.yaml says wins
+        DASH_AUTH_ISSUER=provider.issuer,
+        DASH_AUTH_CLIENT_ID=provider.client_id,
+    )
+    flags = ["--app", FIXTURE_APP_SPEC, *(["--http-port", "0"] if CONFIG.door == "cloudfront" else [])]
+    return subprocess.Popen(
+        [sys.executable, "-m", "tools.serve", "--host", "127.0.0.1", "--port", "0", *flags],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+# Started when pytest collects this module: the provider, and `make serve` pointed at it, which
+# imports Dash and the app (seconds) while the tests before it run.
+PROVIDER = LocalProvider()
+PROVIDER_SERVER = PROVIDER.start()
+SERVE = start_serve(PROVIDER)
+
+
+def stop_serving() -> None:
+    if SERVE.poll() is None:
+        SERVE.terminate()
+        SERVE.wait(timeout=10)
+
+
+atexit.register(stop_serving)  # also when no test of this module ran
+
+
 @pytest.fixture(scope="module")
 def provider_server() -> Iterator[LocalProvider]:
-    local = LocalProvider()
-    server = local.start()
     try:
-        yield local
+        yield PROVIDER
     finally:
-        server.shutdown()
-        server.server_close()
+        stop_serving()
+        PROVIDER_SERVER.shutdown()
+        PROVIDER_SERVER.server_close()
 
 
 @pytest.fixture
@@ -282,6 +314,12 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+@pytest.fixture(scope="module")
+def forgeries(provider_server: LocalProvider) -> dict[str, str]:
+    """The forged tokens, signed once for the module (RSA signing is most of what these tests cost)."""
+    return forged_tokens(provider_server)
+
+
 def forged_tokens(provider: LocalProvider) -> dict[str, str]:
     other_pool = new_key("other-pool-key")
     impostor = new_key(provider.key.kid, "impostor")  # same key id, another key
@@ -330,9 +368,11 @@ FORGERIES = [
 
 @pytest.mark.parametrize("forgery", FORGERIES)
 @pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
-def test_every_route_refuses_a_bad_session_cookie(door: Door, provider: LocalProvider, forgery: str, route) -> None:
+def test_every_route_refuses_a_bad_session_cookie(
+    door: Door, provider: LocalProvider, forgeries: dict[str, str], forgery: str, route
+) -> None:
     browser = Browser(door)
-    browser.set_cookie(auth.SESSION_COOKIE, forged_tokens(provider)[forgery], door.prefix)
+    browser.set_cookie(auth.SESSION_COOKIE, forgeries[forgery], door.prefix)
 
     response = request_route(browser, route)
 
@@ -459,10 +499,12 @@ def test_a_return_url_inside_the_prefix_is_kept(door: Door, provider: LocalProvi
 # Refresh, sign-out, failures
 
 
-def test_an_expired_token_is_refreshed_with_the_refresh_token(door: Door, provider: LocalProvider) -> None:
+def test_an_expired_token_is_refreshed_with_the_refresh_token(
+    door: Door, provider: LocalProvider, forgeries: dict[str, str]
+) -> None:
     browser = Browser(door)
     sign_in(browser, provider)
-    expired = forged_tokens(provider)["expired"]
+    expired = forgeries["expired"]
     browser.set_cookie(auth.SESSION_COOKIE, expired, door.prefix)
 
     response = request_route(browser, ROUTES[2])
@@ -473,9 +515,9 @@ def test_an_expired_token_is_refreshed_with_the_refresh_token(door: Door, provid
     assert request_route(browser, ROUTES[2]).status == 200
 
 
-def test_a_refused_refresh_token_signs_out(door: Door, provider: LocalProvider) -> None:
+def test_a_refused_refresh_token_signs_out(door: Door, provider: LocalProvider, forgeries: dict[str, str]) -> None:
     browser = Browser(door)
-    browser.set_cookie(auth.SESSION_COOKIE, forged_tokens(provider)["expired"], door.prefix)
+    browser.set_cookie(auth.SESSION_COOKIE, forgeries["expired"], door.prefix)
     browser.set_cookie(auth.REFRESH_COOKIE, "revoked-or-forged", door.prefix)
 
     assert_refused(request_route(browser, ROUTES[2]), door.prefix, provider)
@@ -560,39 +602,22 @@ def test_local_runs_say_whether_sign_in_is_on(provider: LocalProvider) -> None:
         configure({"DASH_AUTH": "cognito", "DASH_AUTH_ISSUER": provider.issuer})
 
 
-def test_make_serve_signs_in_against_a_provider_it_is_pointed_at(
-    config: StackConfig, provider: LocalProvider, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_make_serve_signs_in_against_a_provider_it_is_pointed_at(config: StackConfig, provider: LocalProvider) -> None:
     """`make serve` imports the platform with sign-in on, as Lambda does with template.yaml's
     DASH_AUTH: the handler itself puts sign-in in front of the app, at the public prefix."""
-    for name in ("DASH_AUTH_JWKS_URI", "DASH_AUTH_AUTHORIZATION_ENDPOINT", "DASH_AUTH_TOKEN_ENDPOINT"):
-        monkeypatch.delenv(name)  # discovered
-    monkeypatch.setenv("DASH_AUTH", "none")  # what template.yaml says wins
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tools.serve", "--host", "127.0.0.1", "--port", "0"],
-        cwd=PROJECT_DIR,
-        env=os.environ.copy(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
     said: list[str] = []
+    assert SERVE.stdout is not None
+    for line in SERVE.stdout:  # the URL, then the line that says whether sign-in is on
+        said.append(line)
+        if line.startswith("Sign-in:"):
+            break
+    url = next((w for line in said for w in line.split() if w.startswith("http://127.0.0.1:")), None)
+    assert url, f"tools/serve.py printed no URL (exit {SERVE.poll()}): {said}"
+    request = urllib.request.Request(url, headers={"Accept": PAGE_ACCEPT})
     try:
-        assert process.stdout is not None
-        for line in process.stdout:  # the URL, then the line that says whether sign-in is on
-            said.append(line)
-            if line.startswith("Sign-in:"):
-                break
-        url = next(word for line in said for word in line.split() if word.startswith("http://127.0.0.1:"))
-        request = urllib.request.Request(url, headers={"Accept": PAGE_ACCEPT})
-        opener = urllib.request.build_opener(NoRedirect)
-        try:
-            status, where = opener.open(request, timeout=60).status, ""
-        except urllib.error.HTTPError as error:
-            status, where = error.code, error.headers.get("Location", "")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+        status, where = urllib.request.build_opener(NoRedirect).open(request, timeout=60).status, ""
+    except urllib.error.HTTPError as error:
+        status, where = error.code, error.headers.get("Location", "")
 
     assert url.endswith(config.public_prefix)
     assert any(line.startswith(f"Sign-in: ON, with {provider.issuer}") for line in said), said

@@ -19,7 +19,7 @@ import json
 import logging
 
 import pytest
-from conftest import FIXTURE_APP, GREET_CALLBACK, GREETING, handler, refusal
+from conftest import FIXTURE_APP, GREET_CALLBACK, GREETING, ORIGIN_SECRET_VARIABLE, handler, refused
 from door_events import (
     READINGS,
     RECORDED,
@@ -93,18 +93,18 @@ def test_the_gateway_at_the_public_door_serves_the_public_prefix(gateway: LocalG
 
 def other_doors(config: StackConfig) -> dict[str, dict]:
     """Page events of the doors this stack does not have, each for the prefix itself."""
-    own = at_public_door(RECORDED[0].page() if config.api == "rest" else RECORDED[4].page(), config)
+    recorded = RECORDED[0].page() if config.api == "rest" else RECORDED[4].page()
+    api = dataclasses.replace(config, cdn=None)  # API Gateway's own doors, never through CloudFront
     events = {}
     # Another stage of the same API, on its execute-api URL.
-    other_stage = dataclasses.replace(config, stage="Other", domain=None, base_path=None)
-    events["another stage"] = at_public_door(own, other_stage)
+    events["another stage"] = at_public_door(recorded, dataclasses.replace(api, stage="Other", domain=None))
     # A base path mapped by hand, on the stack's domain (or, without one, on another domain).
-    by_hand = dataclasses.replace(config, domain=config.domain or "other.example.org", base_path="by-hand")
-    by_hand_event = at_public_door(own, by_hand)
-    events["a base path mapped by hand"] = by_hand_event
-    if config.domain:
-        # The execute-api URL, which template.yaml disables under a domain.
-        events["the execute-api URL"] = at_public_door(own, dataclasses.replace(config, domain=None, base_path=None))
+    by_hand = dataclasses.replace(api, domain=config.domain or "other.example.org", base_path="by-hand")
+    events["a base path mapped by hand"] = at_public_door(recorded, by_hand)
+    if config.domain or config.cdn:
+        # The execute-api URL, which template.yaml disables under a domain (behind CloudFront, only
+        # requests with the distribution's secret are let in).
+        events["the execute-api URL"] = at_public_door(recorded, dataclasses.replace(api, domain=None, base_path=None))
     return events
 
 
@@ -120,17 +120,17 @@ def test_every_other_door_is_refused_naming_the_public_url(
 
     response = handler.lambda_handler(event, None)
 
-    assert response["statusCode"] == 404
-    assert response["body"] == refusal(config)
+    status, body = refused(config)
+    assert (response["statusCode"], response["body"]) == (status, body)
     assert len(response["body"]) < 200
     assert response["headers"]["X-Content-Type-Options"] == "nosniff"
-    assert any(r.levelno == logging.WARNING and "refused 404" in r.getMessage() for r in caplog.records)
+    assert any(r.levelno == logging.WARNING and f"refused {status}" in r.getMessage() for r in caplog.records)
 
 
 def test_the_refusal_names_the_domain_under_a_domain(config: StackConfig) -> None:
     expected = f"https://{config.domain}{config.public_prefix}" if config.domain else config.public_prefix
     assert doors.public_url(config.public_prefix) == expected
-    if config.domain:
+    if config.domain or config.cdn:
         assert "the execute-api URL" in OTHER_DOORS
 
 
@@ -142,13 +142,19 @@ def test_the_gateway_of_another_stage_is_refused(config: StackConfig) -> None:
         other = LocalGateway.for_stack(config, handler.lambda_handler, outside_prefix="function")
     response = get(other, "/Other/", "text/html")
 
-    assert response.status == 404
-    assert response.body.decode() == refusal(config)
+    assert (response.status, response.body.decode()) == refused(config)
 
 
 # --- the path below the prefix, door by door (no app) ---------------------------------------------
 
 
+@pytest.fixture
+def api_gateway_doors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """API Gateway's doors alone, as in a stack without CloudFront (whose door is checked first)."""
+    monkeypatch.delenv(ORIGIN_SECRET_VARIABLE, raising=False)
+
+
+@pytest.mark.usefixtures("api_gateway_doors")
 @pytest.mark.parametrize("recorded", RECORDED, ids=lambda r: r.name)
 def test_each_recorded_door_is_read_with_its_prefix(recorded, monkeypatch: pytest.MonkeyPatch) -> None:
     if recorded.door == "custom-domain":
@@ -165,6 +171,7 @@ def test_each_recorded_door_is_read_with_its_prefix(recorded, monkeypatch: pytes
         assert (inside.get("rawPath") or inside["path"]) == route_path_of(event)
 
 
+@pytest.mark.usefixtures("api_gateway_doors")
 @pytest.mark.parametrize("shape", RECORDED_SHAPES)
 @pytest.mark.parametrize("reading", READINGS)
 @pytest.mark.parametrize("path", ["/", "/_dash-layout", "/assets/style.css", "/report/a%20b"])
@@ -189,6 +196,7 @@ def test_domain_names_are_not_case_sensitive(monkeypatch: pytest.MonkeyPatch) ->
     assert doors.which_door(below(page, "/x")) == doors.Door("custom-domain", "/board/", "/x")
 
 
+@pytest.mark.usefixtures("api_gateway_doors")
 @pytest.mark.parametrize("reading", READINGS)
 def test_a_domain_the_stack_does_not_know_gets_the_execute_api_rule_and_is_refused(
     reading: str, monkeypatch: pytest.MonkeyPatch
@@ -233,6 +241,7 @@ def test_without_route_information_the_configured_domain_gets_the_execute_api_ru
     assert doors.which_door(event).name == "execute-api"
 
 
+@pytest.mark.usefixtures("api_gateway_doors")
 def test_the_execute_api_url_of_a_stack_with_a_domain_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DASH_CUSTOM_DOMAIN", "dash.example.com")
     monkeypatch.setenv("DASH_BASE_PATH", "")
@@ -255,6 +264,7 @@ def sam_local_events() -> dict[str, dict]:
     return {"rest": rest, "http": http}
 
 
+@pytest.mark.usefixtures("api_gateway_doors")
 @pytest.mark.parametrize("api", ["rest", "http"])
 def test_sam_local_is_let_in_at_the_root_whatever_the_public_prefix(api: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SAM_LOCAL", "true")

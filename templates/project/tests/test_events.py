@@ -11,7 +11,7 @@ import base64
 import dataclasses
 
 import pytest
-from conftest import FIXTURE_APP, handler, load_event, refusal
+from conftest import FIXTURE_APP, handler, load_event, refused
 from door_events import RECORDED, Recorded, at_public_door, drop_header, is_public
 from page_load import parse_page
 
@@ -49,14 +49,20 @@ def test_a_recorded_door_is_served_only_if_it_is_the_public_one(recorded: Record
         assert_page_at(page, recorded.prefix)
         assert (asset["statusCode"], body_bytes(asset)) == (200, STYLE)
     else:
-        assert (page["statusCode"], page["body"]) == (404, refusal(config))
-        assert (asset["statusCode"], asset["body"]) == (404, refusal(config))
+        assert (page["statusCode"], page["body"]) == refused(config)
+        assert (asset["statusCode"], asset["body"]) == refused(config)
 
 
 def test_the_recorded_doors_include_the_public_one_of_some_stacks() -> None:
     """The default stack (REST, Prod) and --domain dash.example.com --base-path reports are among them."""
     default = dataclasses.replace(
-        CONFIG, api="rest", stage="Prod", domain=None, base_path=None, environment={"DASH_PUBLIC_PREFIX": "/Prod/"}
+        CONFIG,
+        api="rest",
+        stage="Prod",
+        domain=None,
+        base_path=None,
+        cdn=None,
+        environment={"DASH_PUBLIC_PREFIX": "/Prod/"},
     )
     reports = dataclasses.replace(
         default, domain="dash.example.com", base_path="reports", environment={"DASH_PUBLIC_PREFIX": "/reports/"}

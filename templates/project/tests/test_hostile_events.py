@@ -5,6 +5,11 @@ a test harness or a misconfigured integration, and a client controls the method,
 headers and body. Whatever arrives, the answer is a response API Gateway accepts (status, headers,
 body, isBase64Encoded), with a short body and never a traceback, or the logged no-op of a non-HTTP
 event. Errors are logged with the ids of the request.
+
+The events come through the stack's public door (REST and HTTP API shapes, moved onto it from the
+recorded ones); an event that does not show that door is refused with the short 404, except where
+the public door is the bare execute-api URL at "/" (an HTTP API's $default stage without a domain),
+which is what such an event looks like.
 """
 
 from __future__ import annotations
@@ -18,15 +23,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import load_event
-from page_load import AGE_CALLBACK, decoded_body
+from conftest import CONFIG, greet_callback, handler, load_event
+from door_events import at_public_door, below
+from page_load import decoded_body
 
-import handler
-from adapter import apps, doors
+from serverless_dash import doors
 from tools.apigateway import GatewayResponse
 
-REST_PAGE = load_event("rest-execute-api.json")  # https://<id>.execute-api.<region>.amazonaws.com/Prod/
-HTTP_PAGE = load_event("http-named-stage.json")  # https://<id>.execute-api.<region>.amazonaws.com/dev/
+REST_PAGE = at_public_door(load_event("rest-execute-api.json"), CONFIG)  # the public door, REST shape
+HTTP_PAGE = at_public_door(load_event("http-named-stage.json"), CONFIG)  # the public door, HTTP API shape
 LAMBDA_CONTEXT = SimpleNamespace(aws_request_id="5d1c3a38-hostile-lambda-request")
 TRACEBACK_MARKERS = ("Traceback", 'File "', "__debugger__", "Werkzeug Debugger", "dash.exceptions")
 SHORT = 512  # bytes: an error page, never a stack
@@ -35,25 +40,19 @@ NOT_UTF8 = b"\xff\xfe\xc3\x28 caf\xe9"
 DROP = object()  # a field left out of the event
 
 
-def rest(method: str = "GET", below: str = "/", content: bytes | str | None = None, **fields: Any) -> dict[str, Any]:
-    """A REST API event (payload 1.0) for .../Prod<below>, then `fields`; bytes content goes as base64."""
-    event = copy.deepcopy(REST_PAGE)
-    resource, proxy = ("/", None) if below == "/" else ("/{proxy+}", below[1:])
-    event.update(resource=resource, path=below, httpMethod=method, pathParameters=proxy and {"proxy": proxy})
-    event["requestContext"].update(path=f"/Prod{below}", resourcePath=resource, httpMethod=method)
+def rest(method: str = "GET", to: str = "/", content: bytes | str | None = None, **fields: Any) -> dict[str, Any]:
+    """A REST API event (payload 1.0) for <public prefix><to>, then `fields`; bytes content goes as base64."""
+    event = below(REST_PAGE, to, method, accept=None)
     _set_body(event, content)
     return _with(event, fields)
 
 
-def http(method: str = "GET", below: str = "/", content: bytes | str | None = None, **fields: Any) -> dict[str, Any]:
-    """An HTTP API event (payload 2.0) for .../dev<below>, then `fields`; bytes content goes as base64."""
-    event = copy.deepcopy(HTTP_PAGE)
-    route = "/" if below == "/" else "/{proxy+}"
-    event.update(routeKey=f"ANY {route}", rawPath=f"/dev{below}")
-    if below != "/":
-        event["pathParameters"] = {"proxy": below[1:]}
-    event["requestContext"].update(routeKey=f"ANY {route}")
-    event["requestContext"]["http"].update(method=method, path=f"/dev{below}")
+def http(method: str = "GET", to: str = "/", content: bytes | str | None = None, **fields: Any) -> dict[str, Any]:
+    """An HTTP API event (payload 2.0) for <public prefix><to>, then `fields`; bytes content goes as base64."""
+    event = below(HTTP_PAGE, to, method, accept=None)
+    for name in ("queryStringParameters", "body"):
+        if event.get(name) is None:
+            event.pop(name, None)
     _set_body(event, content)
     return _with(event, fields)
 
@@ -91,7 +90,7 @@ def _with(event: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def callback_body(**changes: Any) -> str:
-    return json.dumps({**AGE_CALLBACK, **changes})
+    return json.dumps({**greet_callback(), **changes})
 
 
 def with_headers(event: dict[str, Any], **headers: str) -> dict[str, Any]:
@@ -127,27 +126,43 @@ IGNORED = Expect(200, ignored=True, https=False)  # not a request: no scheme
 SERVED_NO_HEADERS = Expect(200, https=False)
 LOGGED_500 = Expect(500, logging.ERROR)
 TRAVERSAL = "/assets/%2e%2e/%2e%2e/handler.py"
+# Behind CloudFront the door is the origin secret (a header): an event without headers, or from
+# elsewhere (ALB), is refused; one with them is let in whatever its paths say (cdn.py).
+CDN = CONFIG.cdn is not None
+# An event that does not show the public door: refused, unless that door is the bare execute-api
+# URL at "/" (no stage, no domain), which is all such an event shows.
+OPEN_ROOT = CDN or (not CONFIG.domain and CONFIG.public_prefix == "/")
+OFF_DOOR = SERVED if OPEN_ROOT else Expect(404, logging.WARNING)
+# A REST event the custom domain's reading cannot place (no route, or a path that is not the route's):
+# through the execute-api URL the stage still shows the prefix; under a domain it is refused.
+NEEDS_THE_ROUTE = Expect(404, logging.WARNING) if CONFIG.domain and not CDN else SERVED
+NO_HEADERS = Expect(403, logging.WARNING, https=False) if CDN else SERVED_NO_HEADERS
+# CloudFront's door reads the viewer's path from the event's path alone: one outside its base path
+# is refused there.
+OUTSIDE_THE_BASE_PATH = Expect(404, logging.WARNING) if CDN and CONFIG.public_prefix != "/" else SERVED
+RAW_PATH_OFF = OUTSIDE_THE_BASE_PATH if CDN else OFF_DOOR
+ELSEWHERE = Expect(403, logging.WARNING) if CDN else OFF_DOOR  # not from API Gateway
 
 HOSTILE_EVENTS = [
     # requestContext
-    pytest.param(rest(requestContext=DROP), SERVED, id="rest-no-requestContext"),
-    pytest.param(rest(requestContext=None), SERVED, id="rest-requestContext-null"),
+    pytest.param(rest(requestContext=DROP), OFF_DOOR, id="rest-no-requestContext"),
+    pytest.param(rest(requestContext=None), OFF_DOOR, id="rest-requestContext-null"),
     pytest.param(rest(requestContext="Prod"), REFUSED, id="rest-requestContext-a-string"),
     pytest.param(http(requestContext=DROP), IGNORED, id="http-no-requestContext"),
     pytest.param(http(requestContext={"stage": "dev"}), IGNORED, id="http-requestContext-without-http"),
     pytest.param(http(requestContext={"http": None}), REFUSED, id="http-requestContext.http-null"),
     pytest.param(http(requestContext=http_context(sourceIp=DROP, protocol=DROP)), SERVED, id="http-no-source-ip"),
     # headers
-    pytest.param(rest(headers=None, multiValueHeaders=None), SERVED_NO_HEADERS, id="rest-headers-null"),
-    pytest.param(rest(headers=DROP, multiValueHeaders=DROP), SERVED_NO_HEADERS, id="rest-no-headers"),
+    pytest.param(rest(headers=None, multiValueHeaders=None), NO_HEADERS, id="rest-headers-null"),
+    pytest.param(rest(headers=DROP, multiValueHeaders=DROP), NO_HEADERS, id="rest-no-headers"),
     pytest.param(rest(multiValueHeaders=None), SERVED, id="rest-multiValueHeaders-null"),
     pytest.param(
         rest(headers=["Accept: */*"], multiValueHeaders=None),
         Expect(400, logging.WARNING, https=False),
         id="rest-headers-a-list",
     ),
-    pytest.param(http(headers=None), SERVED_NO_HEADERS, id="http-headers-null"),
-    pytest.param(http(headers=DROP), SERVED_NO_HEADERS, id="http-no-headers"),
+    pytest.param(http(headers=None), NO_HEADERS, id="http-headers-null"),
+    pytest.param(http(headers=DROP), NO_HEADERS, id="http-no-headers"),
     pytest.param(with_headers(rest(), User_Agent="x" * 100_000), SERVED, id="rest-100KB-header"),
     pytest.param(with_headers(http(), cookie="a=" + "b" * 100_000), SERVED, id="http-100KB-cookie-header"),
     pytest.param(with_headers(rest(), Accept_Encoding="gzip;q=abc, *;q=-1, br"), SERVED, id="rest-odd-accept-encoding"),
@@ -185,7 +200,7 @@ HOSTILE_EVENTS = [
     pytest.param(rest("POST", "/_dash-update-component", "{\udcff}"), REFUSED, id="rest-lone-surrogate-body"),
     pytest.param(rest("POST", "/_dash-update-component", body={"a": 1}), REFUSED, id="rest-body-a-dict"),
     # paths
-    pytest.param(rest(path=None), SERVED, id="rest-path-null"),
+    pytest.param(rest(path=None), OUTSIDE_THE_BASE_PATH, id="rest-path-null"),
     pytest.param(rest("GET", TRAVERSAL), NOT_FOUND, id="rest-%2e%2e-path"),
     pytest.param(http("GET", TRAVERSAL), NOT_FOUND, id="http-%2e%2e-path"),
     pytest.param(rest("GET", "/assets/../../src/handler.py"), NOT_FOUND, id="rest-dot-dot-segments"),
@@ -195,22 +210,22 @@ HOSTILE_EVENTS = [
     pytest.param(rest("GET", "/assets/%ff%fe.css"), NOT_FOUND, id="rest-%ff-path"),
     pytest.param(rest("GET", "/_dash-component-suites/dash/../../../etc/passwd"), NOT_FOUND, id="rest-suites-escape"),
     pytest.param(http("GET", "/_dash-component-suites/no-such-package/x.js"), NOT_FOUND, id="http-unknown-suite"),
-    pytest.param(rest("GET", "//_dash-layout"), SERVED, id="rest-double-slash"),
+    pytest.param(rest("GET", "//_dash-layout"), NEEDS_THE_ROUTE, id="rest-double-slash"),
     pytest.param(http("GET", "/assets//style.css"), SERVED, id="http-double-slash"),
     pytest.param(
         rest(requestContext=rest_context(path="/../x"), resource="/{proxy+}", pathParameters={"proxy": "x"}),
-        SERVED,
+        OFF_DOOR,
         id="rest-dot-dot-prefix",
     ),
     pytest.param(
-        rest("GET", "/_dash-layout", pathParameters=None), SERVED, id="rest-proxy-route-without-pathParameters"
+        rest("GET", "/_dash-layout", pathParameters=None), NEEDS_THE_ROUTE, id="rest-proxy-route-without-pathParameters"
     ),
     pytest.param(
         rest("GET", "/_dash-layout", requestContext=rest_context(path="/elsewhere/y")),
-        SERVED,
+        OFF_DOOR,
         id="rest-path-off-prefix",
     ),
-    pytest.param(http(routeKey=None, rawPath="/outside/any/prefix"), SERVED, id="http-path-off-prefix"),
+    pytest.param(http(routeKey=None, rawPath="/outside/any/prefix"), RAW_PATH_OFF, id="http-path-off-prefix"),
     # methods
     pytest.param(rest("HEAD"), SERVED, id="rest-HEAD"),
     pytest.param(http("HEAD", "/assets/favicon.ico"), SERVED, id="http-HEAD-favicon"),
@@ -225,10 +240,10 @@ HOSTILE_EVENTS = [
     pytest.param(rest(version="3.0"), LOGGED_500, id="rest-version-3.0"),
     pytest.param(http(version="3.0"), LOGGED_500, id="http-version-3.0"),
     pytest.param(http("GET", "/_dash-layout", version=DROP), SERVED, id="http-no-version"),
-    pytest.param(alb(), SERVED, id="alb"),
+    pytest.param(alb(), ELSEWHERE, id="alb"),
     pytest.param(
         alb(multiValueHeaders={"accept": ["text/html"], "x-forwarded-proto": ["https"]}, headers=DROP),
-        SERVED,
+        ELSEWHERE,
         id="alb-multi-value-headers",
     ),
     pytest.param(http(cookies=["session=1", "a=b; c=d", "=", ""]), SERVED, id="http-cookies-list"),
@@ -343,16 +358,9 @@ def test_an_unsupported_version_says_nothing_inside_to_the_client(caplog: pytest
     assert "unsupported payload format version '3.0'" in caplog.text
 
 
-def test_a_raising_callback_answers_a_generic_500(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_raising_callback_answers_a_generic_500(caplog: pytest.LogCaptureFixture) -> None:
     """Dash tracebacks never reach a client: they go to the log, with the request's ids."""
-
-    def broken_age_message(birthday: str | None) -> str:
-        raise RuntimeError("secret detail <script>")
-
-    monkeypatch.setattr("dashboard.callbacks.age_message", broken_age_message)
-    event = http("POST", "/_dash-update-component", callback_body())
+    event = http("POST", "/_dash-update-component", json.dumps(greet_callback("raise")))
 
     response = handler.lambda_handler(event, LAMBDA_CONTEXT)
 
@@ -371,11 +379,10 @@ def test_a_raising_callback_answers_a_generic_500(
 def test_an_error_in_the_handler_is_logged_with_the_request_ids(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken_create_app(prefix: str):
+    def broken_serve(event: dict, context: Any) -> dict:
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(apps, "_apps", type(apps._apps)())
-    monkeypatch.setattr(apps, "create_app", broken_create_app)
+    monkeypatch.setattr(handler, "_serve", broken_serve)
     event = rest()
 
     response = handler.lambda_handler(event, LAMBDA_CONTEXT)
@@ -411,6 +418,5 @@ def test_binary_responses_carry_the_security_headers(event: dict[str, Any], cont
     ("client_path", "route_path", "stage"), [("/../x", "/x", "Prod"), ("/./x", "/x", "Prod"), ("/../x", "/y", "..")]
 )
 def test_dot_segments_are_never_a_prefix(client_path: str, route_path: str, stage: str) -> None:
-    """A prefix is built into an app and cached: a path trick must not make one."""
     assert doors._prefix_before(client_path, route_path) is None
     assert doors._stage_prefix(client_path, stage) == "/"

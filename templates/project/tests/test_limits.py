@@ -5,58 +5,54 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import OVERSIZE_ROUTE, public_gateway
 from page_load import BROWSER_ACCEPT_ENCODING, decoded_body, get, load_page
 
-import handler
-from adapter import apps
-from adapter.responses import LAMBDA_RESPONSE_LIMIT
-from tools.apigateway import LocalGateway
+from serverless_dash.responses import LAMBDA_RESPONSE_LIMIT
+from tools.apigateway import GatewayResponse, LocalGateway
 
 PLOTLY_JS = "_dash-component-suites/plotly/package_data/plotly.min.js"
 
 
-def assert_page_load_fits(gateway: LocalGateway, accept_encoding: str | None) -> int:
+def assert_page_load_fits(gateway: LocalGateway, accept_encoding: str | None) -> dict[str, GatewayResponse]:
     responses = load_page(gateway, accept_encoding)
 
     failed = {url: r.status for url, r in responses.items() if r.status != 200}
     assert not failed
     sizes = {url: r.lambda_response_bytes for url, r in responses.items()}
     assert max(sizes.values()) < LAMBDA_RESPONSE_LIMIT, sizes
-    # the router (the overview page itself), then the overview's one initial callback (the charts;
-    # the birthday card is rendered with the page, its callback waits for a date)
+    # the router (the chart page itself), then the chart page's one initial callback (the graph; the
+    # greeting waits for a name)
     assert sum(1 for url in responses if "_dash-update-component" in url) == 2
-    return max(sizes.values())
+    return responses
 
 
-@pytest.mark.parametrize("accept_encoding", ["gzip", BROWSER_ACCEPT_ENCODING, None])
+# gzip: below, where it matters (application/javascript is base64 to apig-wsgi); here the browser's
+# own list (flask-compress picks one) and none.
+@pytest.mark.parametrize("accept_encoding", [BROWSER_ACCEPT_ENCODING, None])
 def test_full_page_load_fits(gateway: LocalGateway, accept_encoding: str | None) -> None:
     assert_page_load_fits(gateway, accept_encoding)
 
 
 @pytest.mark.usefixtures("no_system_mime_types")
 @pytest.mark.parametrize("accept_encoding", ["gzip", None])
-def test_full_page_load_fits_without_system_mime_types(gateway: LocalGateway, accept_encoding: str | None) -> None:
-    assert_page_load_fits(gateway, accept_encoding)
+def test_full_page_load_fits_without_system_mime_types(
+    binary_gateway: LocalGateway, accept_encoding: str | None
+) -> None:
+    """application/javascript is base64 to apig-wsgi: plotly.min.js only fits gzipped (problem 5)."""
+    responses = assert_page_load_fits(binary_gateway, accept_encoding)
+
+    (plotly,) = [r for url, r in responses.items() if url.endswith(PLOTLY_JS)]
+    assert len(decoded_body(plotly)) > LAMBDA_RESPONSE_LIMIT // 2  # the real 4.8 MB file
+    if accept_encoding == "gzip":
+        assert plotly.header("Content-Encoding") == "gzip"
+        assert plotly.lambda_response["isBase64Encoded"] is True
+        assert plotly.lambda_response_bytes < LAMBDA_RESPONSE_LIMIT // 2
 
 
-@pytest.mark.usefixtures("no_system_mime_types")
-def test_plotly_js_is_gzipped_when_accepted(binary_gateway: LocalGateway) -> None:
-    response = get(binary_gateway, binary_gateway.prefix + PLOTLY_JS, accept_encoding="gzip")
-
-    assert response.header("Content-Encoding") == "gzip"
-    assert response.lambda_response["isBase64Encoded"] is True
-    assert response.lambda_response_bytes < LAMBDA_RESPONSE_LIMIT // 2
-    assert len(decoded_body(response)) > LAMBDA_RESPONSE_LIMIT // 2  # the real 4.8 MB file
-
-
-def test_an_oversize_response_becomes_a_clear_500(config, monkeypatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_oversize_response_becomes_a_clear_500(gateway: LocalGateway, caplog: pytest.LogCaptureFixture) -> None:
     """Lambda would fail it with an opaque 502; the handler logs why and answers 500 instead."""
-    monkeypatch.setattr(apps, "_apps", type(apps._apps)())
-    gw = LocalGateway(config, handler.lambda_handler, custom_domain=True, base_path="big")
-    app = apps.app_for(gw.prefix)
-    app.server.add_url_rule("/big", view_func=lambda: "x" * LAMBDA_RESPONSE_LIMIT)
-
-    response = get(gw, gw.prefix + "big")
+    response = get(gateway, gateway.prefix + OVERSIZE_ROUTE)
 
     assert response.status == 500
     assert response.lambda_response_bytes < 10_000
@@ -69,7 +65,8 @@ def test_the_gateway_refuses_oversize_lambda_responses_like_lambda(config) -> No
     def oversize_handler(event, context):
         return {"statusCode": 200, "body": "x" * LAMBDA_RESPONSE_LIMIT}
 
-    response = LocalGateway(config, oversize_handler).request("GET", config.stage_prefix)
+    door = public_gateway(config, oversize_handler)
+    response = door.request("GET", door.prefix)
 
     assert response.status == 502
     assert json.loads(response.body) == {"message": "Internal server error"}
@@ -80,7 +77,7 @@ def test_the_size_of_a_base64_response_is_counted_without_serialising_it() -> No
     import json
     import os
 
-    from adapter.responses import response_size
+    from serverless_dash.responses import response_size
 
     response = {
         "statusCode": 200,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from conftest import app, greet_callback, handler, public_gateway
 from page_load import decoded_body, get, post_json
 
-import handler
-from adapter import apps
 from tools.apigateway import LocalGateway
 
 
-@pytest.mark.parametrize("path", ["", "assets/style.css", "_dash-layout", "no-such-page/x.js"])
+@pytest.mark.parametrize("path", ["", "assets/style.css", "_dash-layout", "no-such-page/x.js", "report/7"])
 def test_security_headers_on_every_response(gateway: LocalGateway, path: str) -> None:
     response = get(gateway, gateway.prefix + path)
 
@@ -22,7 +23,7 @@ def test_security_headers_on_every_response(gateway: LocalGateway, path: str) ->
 
 
 def test_no_hsts_over_plain_http(config) -> None:
-    plain = LocalGateway(config, handler.lambda_handler, scheme="http")
+    plain = public_gateway(config, scheme="http")
 
     response = get(plain, plain.prefix)
 
@@ -31,8 +32,8 @@ def test_no_hsts_over_plain_http(config) -> None:
     assert response.header("X-Content-Type-Options") == "nosniff"
 
 
-def test_a_failing_callback_answers_a_bare_500(gateway: LocalGateway, caplog: pytest.LogCaptureFixture) -> None:
-    broken = {"output": "age.children", "outputs": {"id": "age", "property": "children"}, "inputs": "not a list"}
+def test_a_failing_callback_answers_a_bare_500(gateway: LocalGateway) -> None:
+    broken = {**greet_callback(), "inputs": "not a list"}
 
     response = post_json(gateway, gateway.prefix + "_dash-update-component", broken)
 
@@ -43,12 +44,13 @@ def test_a_failing_callback_answers_a_bare_500(gateway: LocalGateway, caplog: py
     assert response.header("X-Content-Type-Options") == "nosniff"
 
 
-def test_an_error_outside_flask_is_logged_not_raised(gateway, monkeypatch, caplog: pytest.LogCaptureFixture) -> None:
-    def broken_app(prefix: str):
+def test_an_error_outside_flask_is_logged_not_raised(
+    gateway: LocalGateway, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken_serve(event: dict, context: Any) -> dict:
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(apps, "_apps", type(apps._apps)())
-    monkeypatch.setattr(apps, "create_app", broken_app)
+    monkeypatch.setattr(handler, "_serve", broken_serve)
 
     response = get(gateway, gateway.prefix)
 
@@ -59,8 +61,8 @@ def test_an_error_outside_flask_is_logged_not_raised(gateway, monkeypatch, caplo
 
 
 def test_dash_debug_is_off_on_lambda(gateway: LocalGateway) -> None:
-    get(gateway, gateway.prefix)
-    app = apps.app_for(gateway.prefix)
+    assert get(gateway, gateway.prefix).status == 200
 
     assert app.server.debug is False
     assert app._dev_tools.ui is False
+    assert app.server.config["PROPAGATE_EXCEPTIONS"] is False

@@ -1,9 +1,11 @@
-"""Serve a stream of browser requests through the handler in this process; print what memory did.
+"""A stream of browser requests through the handler of a warm container, and the memory it keeps.
 
-`python tests/warm_requests.py REQUESTS WARM_UP`, from the project root with src/ and the project root
-on PYTHONPATH and the function's environment set (tests/test_memory.py runs it). It prints one JSON
-object: the resident memory after the warm-up and at the end, the status of every request, and the
-prefixes an app was built for.
+tests/test_memory.py runs a short stream in the pytest process; for a longer one, from the project
+root: `python tests/warm_requests.py REQUESTS WARM_UP` (prints one JSON object).
+
+Memory is measured with tracemalloc: the Python memory allocated during the measured requests and
+still held after them. Unlike the resident size, it does not depend on what the allocator keeps or
+returns, so a few hundred requests show a leak of a few hundred bytes each.
 """
 
 from __future__ import annotations
@@ -11,75 +13,58 @@ from __future__ import annotations
 import gc
 import itertools
 import json
-import os
-import resource
 import sys
+import tracemalloc
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from page_load import AGE_CALLBACK, BROWSER_ACCEPT_ENCODING, get, post_json
+if __name__ == "__main__":  # the project's paths, as pytest sets them (pyproject.toml), and tests/
+    TESTS = Path(__file__).resolve().parent
+    sys.path[:0] = [str(TESTS.parent / "src"), str(TESTS.parent), str(TESTS)]
 
-import handler
-from adapter import apps
+from conftest import CONFIG, greet_callback, public_gateway
+from page_load import BROWSER_ACCEPT_ENCODING, get, post_json
+
 from tools.apigateway import GatewayResponse, LocalGateway
-from tools.stack_config import stack_config
 
 
-def resident_bytes() -> int:
-    """The process's resident memory: current on Linux, the peak elsewhere (macOS has no /proc)."""
-    statm = Path("/proc/self/statm")
-    if statm.exists():
-        return int(statm.read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB elsewhere
-
-
-def browser_requests(gateway: LocalGateway) -> list[Callable[[], GatewayResponse]]:
-    """What a browser asks one prefix for: the page, the layout, a callback and the favicon."""
+def browser_requests(gateway: LocalGateway, n: int) -> list[Callable[[], GatewayResponse]]:
+    """What a browser asks the public door for: the page, the layout, a callback and two assets.
+    Each request differs from the last of its kind (the name typed, the asset's query string), so a
+    cache keyed by the request would grow."""
     prefix = gateway.prefix
     return [
         lambda: get(gateway, prefix, "text/html", BROWSER_ACCEPT_ENCODING),
         lambda: get(gateway, prefix + "_dash-layout", "application/json", BROWSER_ACCEPT_ENCODING),
-        lambda: post_json(gateway, prefix + "_dash-update-component", AGE_CALLBACK, BROWSER_ACCEPT_ENCODING),
+        lambda: post_json(gateway, prefix + "_dash-update-component", greet_callback(f"visitor {n}")),
         lambda: get(gateway, prefix + "assets/favicon.ico", "image/*"),
+        lambda: get(gateway, f"{prefix}assets/style.css?m={n}", "text/css", BROWSER_ACCEPT_ENCODING),
     ]
 
 
-def serve(requests: int, warm_up: int) -> dict[str, Any]:
-    """`requests` requests in turn over two prefixes: the execute-api URL and a custom-domain base path."""
-    built: list[str] = []
-    create_app = apps.create_app
-
-    def counting_create_app(prefix: str):
-        built.append(prefix)
-        return create_app(prefix)
-
-    apps.create_app = counting_create_app
-    config = stack_config()
-    gateways = [
-        LocalGateway(config, handler.lambda_handler),
-        LocalGateway(config, handler.lambda_handler, custom_domain=True, base_path="memory"),
-    ]
-    sends = itertools.cycle([send for gateway in gateways for send in browser_requests(gateway)])
+def serve(gateway: LocalGateway, requests: int, warm_up: int) -> dict[str, Any]:
+    """`warm_up` requests, then `requests` more measured: their statuses and the memory they kept."""
+    sends = (send for n in itertools.count() for send in browser_requests(gateway, n))
     statuses: Counter[int] = Counter()
-
-    for _ in range(warm_up):
-        statuses[next(sends)().status] += 1
+    for send in itertools.islice(sends, warm_up):
+        statuses[send().status] += 1
     gc.collect()
-    after_warm_up = resident_bytes()
-    for _ in range(requests - warm_up):
-        statuses[next(sends)().status] += 1
-    gc.collect()
+    tracemalloc.start()
+    try:
+        for send in itertools.islice(sends, requests):
+            statuses[send().status] += 1
+        gc.collect()
+        kept, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     return {
-        "prefixes": [gateway.prefix for gateway in gateways],
-        "built": built,
+        "prefix": gateway.prefix,
         "statuses": {str(status): count for status, count in statuses.items()},
-        "resident_after_warm_up": after_warm_up,
-        "resident_at_end": resident_bytes(),
+        "kept_bytes": kept,
     }
 
 
 if __name__ == "__main__":
-    print(json.dumps(serve(int(sys.argv[1]), int(sys.argv[2]))))
+    print(json.dumps(serve(public_gateway(CONFIG), int(sys.argv[1]), int(sys.argv[2]))))

@@ -313,13 +313,6 @@ class LocalGateway:
             return f"/{self.base_path}/" if self.base_path else "/"
         return self.config.stage_prefix
 
-    def domain_environment(self) -> dict[str, str]:
-        """What a stack with this custom domain tells the function (template.yaml's
-        DASH_CUSTOM_DOMAIN and DASH_BASE_PATH)."""
-        if not self.custom_domain:
-            return {}
-        return {"DASH_CUSTOM_DOMAIN": self.host, "DASH_BASE_PATH": self.base_path}
-
     def event(
         self,
         method: str,

@@ -10,6 +10,8 @@ prints or logs goes to stderr (the caller keeps it, to show with a failure).
 
     {"describe": true}       -> {"prefix": "/Prod/", "pages": [...]}     every page in dash.page_registry
     {"invoke": <event>}      -> {"response": <the handler's answer>}
+    {"routes": [<url path>]} -> {"routes": {<url path>: <what answers it>}}  a page's module, a
+                                server route, or null: no page (Dash Pages shows its not-found page)
     on any error             -> {"error": "<traceback>"}
 """
 
@@ -34,6 +36,35 @@ def _describe(handler: Any) -> dict[str, Any]:
     return {"prefix": handler.PREFIX, "pages": pages}
 
 
+def _routes(handler: Any, paths: list[str]) -> dict[str, str | None]:
+    """What answers each path (inside the prefix) a link points to: the page Dash Pages' router
+    shows for it (its own matching), another route of the app's server (assets, a Flask route), or
+    None when only the catch-all page answers it with "not found"."""
+    from dash._pages import _path_to_page  # the router's own matching (Dash has no public one)
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.routing import RequestRedirect
+
+    app = handler.app
+    urls = app.server.url_map.bind("localhost")
+    answers: dict[str, str | None] = {}
+    for path in paths:
+        below = app.strip_relative_path(path) or ""
+        page, _ = _path_to_page(below)
+        if page:
+            answers[path] = page["module"]
+            continue
+        try:
+            rule, _ = urls.match("/" + below, method="GET", return_rule=True)
+        except RequestRedirect:
+            answers[path] = "a server route"
+            continue
+        except HTTPException:
+            answers[path] = None
+            continue
+        answers[path] = None if rule.rule.endswith("<path:path>") else f"the server route {rule.rule}"
+    return answers
+
+
 def main() -> None:
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     # The app's prints (and anything else writing to fd 1) must not mix with the answers.
@@ -53,6 +84,8 @@ def main() -> None:
                 answer: dict[str, Any] = {"error": import_error}
             elif "describe" in request:
                 answer = _describe(handler)
+            elif "routes" in request:
+                answer = {"routes": _routes(handler, request["routes"])}
             else:
                 answer = {"response": handler.lambda_handler(request["invoke"], None)}
         except Exception:  # noqa: BLE001 - reported to the test, which fails with it

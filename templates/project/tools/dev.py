@@ -1,6 +1,6 @@
 """`make dev`: your Dash app on Dash's debug server at /, hot reload on, no AWS involved.
 
-    PYTHONPATH=src python -m tools.dev [--port 8050] [--host 127.0.0.1]
+    PYTHONPATH=src python -m tools.dev [--port 8050] [--host 127.0.0.1] [--no-reload]
 
 The app template.yaml names (DASH_APP, src/app.py's `app`), loaded as the function loads it
 (serverless_dash.loader) but for the debug server: at /, with Dash's dev tools and its callback
@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tools.dev", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8050)
+    parser.add_argument(
+        "--no-reload", action="store_true", help="no hot reload: one process, which a change does not restart"
+    )
     args = parser.parse_args(argv)
     config = stack_config()
     os.environ.pop("AWS_SAM_LOCAL", None)
@@ -46,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     app = loader.load(debug=True)
     if auth is not None and auth.enabled():
         app.server.wsgi_app = auth.protect(app, "/", app.server.wsgi_app)  # type: ignore[method-assign]
-    app.run(host=args.host, port=args.port, debug=True)
+    app.run(host=args.host, port=args.port, debug=True, use_reloader=not args.no_reload)
 
 
 if __name__ == "__main__":

@@ -30,9 +30,7 @@ def layout(slug: str | None = None, **_query: str) -> html.Main:
                 [
                     html.H2("Page not found", className="card-title"),
                     html.P(f"There is no country {slug!r}.", id="not-found"),
-                    dcc.Link(
-                        "All countries", href=dash.get_relative_path("/countries")
-                    ),
+                    dcc.Link("All countries", href=dash.get_relative_path("/countries")),
                 ],
                 className="card",
             ),
@@ -52,9 +50,7 @@ def layout(slug: str | None = None, **_query: str) -> html.Main:
                         [
                             dcc.Link(
                                 found.continent,
-                                href=dash.get_relative_path(
-                                    f"/countries#continent-{found.continent.lower()}"
-                                ),
+                                href=dash.get_relative_path(f"/countries#continent-{found.continent.lower()}"),
                             ),
                             (
                                 f" · in {latest.year}: life expectancy {latest.life_expectancy:.1f} years, "

@@ -5,9 +5,7 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
-dash.register_page(
-    __name__, path="/404", name="Not found", title="Page not found · Serverless Dash"
-)
+dash.register_page(__name__, path="/404", name="Not found", title="Page not found · Serverless Dash")
 
 
 def layout(**_query: str) -> html.Main:

@@ -176,9 +176,7 @@ def scatter_figure(year: int, continent: str) -> dict:
                 "y": [r.life_expectancy for r in selection],
                 "text": [r.country for r in selection],
                 # [population, slug]: the slug names the country's page when the bubble is clicked.
-                "customdata": [
-                    [r.population, data.slug_of(r.country)] for r in selection
-                ],
+                "customdata": [[r.population, data.slug_of(r.country)] for r in selection],
                 "hovertemplate": "<b>%{text}</b><br>GDP per capita $%{x:,.0f}"
                 "<br>Life expectancy %{y:.1f} years<br>Population %{customdata[0]:,}<extra></extra>",
                 "marker": {
@@ -220,9 +218,7 @@ def trend_figure(continent: str) -> dict:
                 "x": list(years),
                 "y": [
                     round(
-                        data.weighted_life_expectancy(
-                            data.rows_for(year=y, continent=name)
-                        ),
+                        data.weighted_life_expectancy(data.rows_for(year=y, continent=name)),
                         2,
                     )
                     for y in years
@@ -247,9 +243,7 @@ def trend_figure(continent: str) -> dict:
 
 def ranking_figure(year: int, continent: str, count: int = 10) -> dict:
     """The countries with the longest life expectancy in the selection."""
-    selection = data.rows_for(
-        year=year, continent=None if continent == ALL_CONTINENTS else continent
-    )
+    selection = data.rows_for(year=year, continent=None if continent == ALL_CONTINENTS else continent)
     top = sorted(selection, key=lambda r: r.life_expectancy, reverse=True)[:count]
     top.reverse()  # plotly draws horizontal bars bottom-up
     return {
@@ -275,9 +269,7 @@ def ranking_figure(year: int, continent: str, count: int = 10) -> dict:
 
 
 def kpis(year: int, continent: str) -> tuple[str, str, str]:
-    selection = data.rows_for(
-        year=year, continent=None if continent == ALL_CONTINENTS else continent
-    )
+    selection = data.rows_for(year=year, continent=None if continent == ALL_CONTINENTS else continent)
     people = sum(r.population for r in selection)
     return (
         f"{len(selection)}",
@@ -291,19 +283,13 @@ def clicked_country(click_data: Any) -> str | None:
 
     Click data comes from the browser: only a slug of a known country is returned."""
     points = click_data.get("points") if isinstance(click_data, dict) else None
-    point = (
-        points[0]
-        if isinstance(points, list) and points and isinstance(points[0], dict)
-        else {}
-    )
+    point = points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
     custom = point.get("customdata")
     slug = custom[-1] if isinstance(custom, list) and custom else custom
     return slug if isinstance(slug, str) and slug in data.countries() else None
 
 
-@callback(
-    Output("age", "children"), Input("birthday", "date"), prevent_initial_call=True
-)
+@callback(Output("age", "children"), Input("birthday", "date"), prevent_initial_call=True)
 def update_age(birthday: str | None) -> str:
     return age_message(birthday)
 
@@ -320,10 +306,7 @@ def update_age(birthday: str | None) -> str:
 )
 def update_charts(continent: str, year: int):
     # Inputs come from the browser: refuse values the controls cannot produce.
-    if (
-        continent not in (ALL_CONTINENTS, *data.continents())
-        or year not in data.years()
-    ):
+    if continent not in (ALL_CONTINENTS, *data.continents()) or year not in data.years():
         raise PreventUpdate
     return (
         scatter_figure(year, continent),
@@ -341,9 +324,7 @@ def update_charts(continent: str, year: int):
 )
 def open_country(scatter_click: Any, ranking_click: Any) -> str:
     # Whichever chart was clicked last; its point names the country.
-    slug = clicked_country(
-        scatter_click if ctx.triggered_id == "scatter" else ranking_click
-    )
+    slug = clicked_country(scatter_click if ctx.triggered_id == "scatter" else ranking_click)
     if slug is None:
         raise PreventUpdate
     return dash.get_relative_path(f"/country/{slug}")

@@ -68,9 +68,7 @@ def enter(event: dict[str, Any], public_prefix: str) -> tuple[Door, dict[str, An
     """The door a request came through, and the event as the app sees it: with the door's prefix
     taken out of its path. UnservableEvent(404) when it is not the stack's public door."""
     cdn = _cdn()
-    entered = (
-        cdn.enter(event) if cdn is not None else None
-    )  # behind CloudFront its door is the only one
+    entered = cdn.enter(event, public_prefix) if cdn is not None else None  # behind CloudFront, the only door
     if entered is not None:
         return entered
     door = which_door(event)
@@ -146,11 +144,7 @@ def custom_domain_door(event: dict[str, Any]) -> Door | None:
     configured = os.environ.get(CUSTOM_DOMAIN_VARIABLE, "").strip().rstrip(".").lower()
     context = event.get("requestContext") or {}
     domain = context.get("domainName")
-    if (
-        not configured
-        or not isinstance(domain, str)
-        or domain.rstrip(".").lower() != configured
-    ):
+    if not configured or not isinstance(domain, str) or domain.rstrip(".").lower() != configured:
         return None
     base_path = os.environ.get(BASE_PATH_VARIABLE, "").strip("/")
     prefix = f"/{base_path}/" if base_path else "/"
@@ -161,9 +155,7 @@ def custom_domain_door(event: dict[str, Any]) -> Door | None:
     if route_path is None:  # no route information (a route other than template.yaml's)
         return None
     stage = context.get("stage") or ""
-    readings = (
-        [prefix, "/", f"/{stage}/"] if stage else [prefix, "/"]
-    )  # key, none, stage
+    readings = [prefix, "/", f"/{stage}/"] if stage else [prefix, "/"]  # key, none, stage
     if event.get("version") == "2.0":
         for reading in readings:
             below = _below_reading(event.get("rawPath") or "/", reading, route_path)
@@ -197,9 +189,7 @@ def execute_api_door(event: dict[str, Any]) -> Door:
     prefix = _prefix_before(seen, _route_path(event))
     if prefix is None:
         prefix = _stage_prefix(seen, stage) if seen != path else "/"
-    if (
-        seen == path and prefix != "/"
-    ):  # base-path mapping: API Gateway left it in event.path
+    if seen == path and prefix != "/":  # base-path mapping: API Gateway left it in event.path
         path = _below(path, prefix)
     return Door("execute-api", prefix, path)
 
@@ -260,12 +250,7 @@ def _prefix_before(seen: str, route_path: str | None) -> str | None:
 def _stage_prefix(seen: str, stage: str) -> str:
     """Fallback without route information: a leading stage segment is the prefix."""
     prefix = f"/{stage}/"
-    if (
-        stage
-        and stage != "$default"
-        and (seen + "/").startswith(prefix)
-        and _PREFIX.match(prefix)
-    ):
+    if stage and stage != "$default" and (seen + "/").startswith(prefix) and _PREFIX.match(prefix):
         return prefix
     return "/"
 

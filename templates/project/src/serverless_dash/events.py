@@ -26,11 +26,7 @@ def is_http_event(event: Any) -> bool:
 
 def source_of(event: Any) -> str:
     """What sent a non-HTTP event, for the log."""
-    source = (
-        (event.get("source") or event.get("detail-type"))
-        if isinstance(event, dict)
-        else None
-    )
+    source = (event.get("source") or event.get("detail-type")) if isinstance(event, dict) else None
     return source or "unknown"
 
 
@@ -42,11 +38,7 @@ class UnservableEvent(Exception):
         super().__init__(reason)
         self.status = status
         # A client may learn what was wrong with its request, never what went wrong inside.
-        self.answer = (
-            f"{HTTPStatus(status).phrase}: {reason}"
-            if status < 500
-            else HTTPStatus(status).phrase
-        )
+        self.answer = f"{HTTPStatus(status).phrase}: {reason}" if status < 500 else HTTPStatus(status).phrase
 
 
 # The fields each payload format version may carry as an object (or null).
@@ -141,14 +133,7 @@ def header(event: dict[str, Any], name: str) -> str | None:
     for key, value in headers.items() if isinstance(headers, dict) else ():
         if str(key).lower() == name and isinstance(value, str):
             return value
-    for key, values in (
-        multi_value_headers.items() if isinstance(multi_value_headers, dict) else ()
-    ):
-        if (
-            str(key).lower() == name
-            and isinstance(values, list)
-            and values
-            and isinstance(values[0], str)
-        ):
+    for key, values in multi_value_headers.items() if isinstance(multi_value_headers, dict) else ():
+        if str(key).lower() == name and isinstance(values, list) and values and isinstance(values[0], str):
             return values[0]
     return None

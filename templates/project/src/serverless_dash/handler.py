@@ -34,12 +34,8 @@ PREFIX = loader.public_prefix()
 app = loader.load()
 _auth = loader.optional("auth")
 # With sign-in on, only a verified session reaches the app (auth.py).
-_wsgi_app = (
-    _auth.protect(app, PREFIX) if _auth is not None and _auth.enabled() else app.server
-)
-_serve = make_lambda_handler(
-    _wsgi_app, binary_support=True, non_binary_content_type_prefixes=TEXT_CONTENT_TYPES
-)
+_wsgi_app = _auth.protect(app, PREFIX) if _auth is not None and _auth.enabled() else app.server
+_serve = make_lambda_handler(_wsgi_app, binary_support=True, non_binary_content_type_prefixes=TEXT_CONTENT_TYPES)
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:

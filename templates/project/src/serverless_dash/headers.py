@@ -35,9 +35,7 @@ def asset_hashes(folder: Path) -> dict[str, str]:
     if not folder.is_dir():
         return {}
     return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()[
-            :16
-        ]
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()[:16]
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
@@ -53,11 +51,7 @@ def install(app: Dash) -> None:
 
     def hashed_link(match: re.Match[str]) -> str:
         digest = hashes.get(match.group(1))
-        return (
-            f"{match.group(0).partition('?')[0]}?m={digest}"
-            if digest
-            else match.group(0)
-        )
+        return f"{match.group(0).partition('?')[0]}?m={digest}" if digest else match.group(0)
 
     # Flask runs these in reverse order of registration: after Dash's compression was registered,
     # so the page is still uncompressed here.
@@ -67,16 +61,10 @@ def install(app: Dash) -> None:
             if request.path.startswith(assets_route):
                 current = hashes.get(request.path[len(assets_route) :])
                 fresh = current is not None and request.args.get("m") == current
-                response.headers["Cache-Control"] = (
-                    IMMUTABLE if fresh else UNVERSIONED_FILE
-                )
+                response.headers["Cache-Control"] = IMMUTABLE if fresh else UNVERSIONED_FILE
             elif request.path.startswith(_SUITES):
                 response.headers.setdefault("Cache-Control", UNVERSIONED_FILE)
-            elif (
-                response.mimetype == "text/html"
-                and not response.direct_passthrough
-                and hashes
-            ):
+            elif response.mimetype == "text/html" and not response.direct_passthrough and hashes:
                 page = response.get_data(as_text=True)
                 response.set_data(asset_link.sub(hashed_link, page))
         for name, value in SECURITY_HEADERS.items():

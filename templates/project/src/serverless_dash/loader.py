@@ -21,6 +21,7 @@ import importlib.util
 import logging
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 from dash import Dash
@@ -50,20 +51,14 @@ def public_prefix() -> str:
         return "/"
     prefix = os.environ.get(PREFIX_VARIABLE) or "/"
     if not PREFIX.match(prefix):
-        raise AppConfigurationError(
-            f"{PREFIX_VARIABLE}={prefix!r} is not a URL prefix like /Prod/ or /"
-        )
+        raise AppConfigurationError(f"{PREFIX_VARIABLE}={prefix!r} is not a URL prefix like /Prod/ or /")
     return prefix
 
 
 def optional(name: str) -> Any | None:
     """A platform module the project was generated with (sign-in, CloudFront, background jobs), or None."""
     qualified = f"{__package__}.{name}"
-    return (
-        importlib.import_module(qualified)
-        if importlib.util.find_spec(qualified)
-        else None
-    )
+    return importlib.import_module(qualified) if importlib.util.find_spec(qualified) else None
 
 
 def load(*, debug: bool = False) -> Dash:
@@ -78,17 +73,52 @@ def load(*, debug: bool = False) -> Dash:
         module = importlib.import_module(module_name)
     except InvalidConfig as error:
         raise AppConfigurationError(
-            f"{module_name}: {error} The stack serves this app at {prefix} ({PREFIX_VARIABLE}): "
-            "delete url_base_pathname / routes_pathname_prefix / requests_pathname_prefix from Dash(...)."
+            f"{module_name} builds its Dash app with {_own_prefix_settings(error)}, but the stack "
+            f"serves it at {prefix!r} ({PREFIX_VARIABLE}, from template.yaml). Delete "
+            "url_base_pathname, routes_pathname_prefix and requests_pathname_prefix from its Dash(...) "
+            f"call{_line_of_setting(module_name)}: the platform gives Dash the prefix."
         ) from error
     app = getattr(module, attribute or "app", None)
     if not isinstance(app, Dash):
-        raise AppConfigurationError(
-            f"{APP_VARIABLE}={spec!r}: {module_name}.{attribute or 'app'} is not a Dash app"
-        )
+        raise AppConfigurationError(f"{APP_VARIABLE}={spec!r}: {module_name}.{attribute or 'app'} is not a Dash app")
     check_prefix(app, prefix, module_name)
     prepare(app, debug=debug)
     return app
+
+
+def _own_prefix_settings(error: InvalidConfig) -> str:
+    """The prefix settings the app gave Dash, from the frame where Dash refused them (Dash's
+    message names the settings but not their values)."""
+    traceback = error.__traceback__
+    own: dict[str, Any] = {}
+    while traceback is not None:
+        frame = traceback.tb_frame
+        if frame.f_code.co_name == "pathname_configs":
+            own = {name: frame.f_locals.get(name) for name in ("url_base_pathname", "routes_pathname_prefix")}
+        traceback = traceback.tb_next
+    shown = [f"{name}={value!r}" for name, value in own.items() if value is not None]
+    return " and ".join(shown) or "a URL prefix of its own"
+
+
+_PREFIX_SETTINGS = (
+    "url_base_pathname",
+    "routes_pathname_prefix",
+    "requests_pathname_prefix",
+)
+
+
+def _line_of_setting(module_name: str) -> str:
+    """ " (src/app.py, line 11)": where the module sets a prefix of its own, if its source says."""
+    spec = importlib.util.find_spec(module_name)
+    origin = spec.origin if spec is not None else None
+    try:
+        lines = Path(origin).read_text(encoding="utf-8").splitlines() if origin else []
+    except OSError:
+        return ""
+    for number, line in enumerate(lines, start=1):
+        if any(setting in line for setting in _PREFIX_SETTINGS):
+            return f" ({os.path.relpath(origin)}, line {number})"
+    return ""
 
 
 def check_prefix(app: Dash, prefix: str, where: str) -> None:
@@ -100,7 +130,8 @@ def check_prefix(app: Dash, prefix: str, where: str) -> None:
             f"{where} builds its Dash app with requests_pathname_prefix={requests_prefix!r} and "
             f"routes_pathname_prefix={routes_prefix!r}, but the stack serves it at {prefix!r} "
             f"({PREFIX_VARIABLE}, from template.yaml). Delete url_base_pathname, routes_pathname_prefix "
-            "and requests_pathname_prefix from its Dash(...) call: the platform gives Dash the prefix."
+            f"and requests_pathname_prefix from its Dash(...) call{_line_of_setting(where)}: the platform "
+            "gives Dash the prefix."
         )
 
 
@@ -146,9 +177,7 @@ def prepare(app: Dash, *, debug: bool = False) -> None:
         app.config.suppress_callback_exceptions = True
     if not app.config.compress:
         # plotly.min.js is 4.8 MB: uncompressed, it does not fit Lambda's 6 MB response as base64.
-        logger.info(
-            "compressing responses: Lambda's 6 MB limit needs it (the app was built with compress=False)"
-        )
+        logger.info("compressing responses: Lambda's 6 MB limit needs it (the app was built with compress=False)")
         app.backend.enable_compression()
 
     @server.errorhandler(DependencyException)

@@ -69,18 +69,10 @@ class StoredEncodings:
             "/" + app.config.assets_url_path.strip("/") + "/",
         )
         # (path, scheme, encoding) -> the status, headers and stored bytes of the app's 200 answer
-        self.answers: dict[
-            tuple[str, str, str], tuple[str, list[tuple[str, str]], bytes]
-        ] = {}
+        self.answers: dict[tuple[str, str, str], tuple[str, list[tuple[str, str]], bytes]] = {}
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        stored = (
-            self._stored(environ)
-            if environ.get("REQUEST_METHOD") in ("GET", "HEAD")
-            else None
-        )
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        stored = self._stored(environ) if environ.get("REQUEST_METHOD") in ("GET", "HEAD") else None
         if stored is None:
             return self.wsgi_app(environ, start_response)
         encoding, path = stored
@@ -96,9 +88,7 @@ class StoredEncodings:
             return [b"" if environ["REQUEST_METHOD"] == "HEAD" else data]
         captured: dict[str, Any] = {}
 
-        def capture(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], None]:
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
             captured.update(status=status, headers=headers)
             return lambda data: None
 
@@ -161,10 +151,6 @@ _NOT_A_FILE = (
 def _inside(root: Path, relative: str) -> Path | None:
     try:
         candidate = (root / relative).resolve()
-        return (
-            candidate
-            if candidate.is_relative_to(root) and candidate.is_file()
-            else None
-        )
+        return candidate if candidate.is_relative_to(root) and candidate.is_file() else None
     except _NOT_A_FILE:
         return None

@@ -25,11 +25,7 @@ _CHECK_SIZE_ABOVE = (LAMBDA_RESPONSE_LIMIT - 65_536) // 6
 
 def binary_media_types() -> list[str]:
     """The API's BinaryMediaTypes (REST only), from the environment the SAM template sets."""
-    return [
-        t.strip()
-        for t in os.environ.get("DASH_BINARY_MEDIA_TYPES", "*/*").split(",")
-        if t.strip()
-    ]
+    return [t.strip() for t in os.environ.get("DASH_BINARY_MEDIA_TYPES", "*/*").split(",") if t.strip()]
 
 
 def accepts_binary(accept_header: str | None, binary_types: list[str]) -> bool:
@@ -40,14 +36,10 @@ def accepts_binary(accept_header: str | None, binary_types: list[str]) -> bool:
     if "*/*" in binary_types:
         return True
     first = (accept_header or "").split(",")[0].split(";")[0].strip().lower()
-    return bool(first) and any(
-        fnmatch.fnmatchcase(first, t.lower()) for t in binary_types
-    )
+    return bool(first) and any(fnmatch.fnmatchcase(first, t.lower()) for t in binary_types)
 
 
-def sam_local_decodes(
-    accept_header: str | None, content_type: str | None, binary_types: list[str]
-) -> bool:
+def sam_local_decodes(accept_header: str | None, content_type: str | None, binary_types: list[str]) -> bool:
     """Whether `sam local start-api` decodes a base64 REST response (aws-sam-cli 1.170,
     LocalApigwService._should_base64_decode_body): the response's Content-Type, as the request's
     Accept header best matches it (werkzeug, as SAM's Flask reads it), must be literally one of the
@@ -75,15 +67,11 @@ def limit_gzip_to_binary_requests(event: dict[str, Any], door: Door) -> dict[str
     event = dict(event)
     for key in ("headers", "multiValueHeaders"):
         if event.get(key):
-            event[key] = {
-                k: v for k, v in event[key].items() if k.lower() != "accept-encoding"
-            }
+            event[key] = {k: v for k, v in event[key].items() if k.lower() != "accept-encoding"}
     return event
 
 
-def as_the_door_passes_it(
-    response: dict[str, Any], event: dict[str, Any], door: Door
-) -> dict[str, Any]:
+def as_the_door_passes_it(response: dict[str, Any], event: dict[str, Any], door: Door) -> dict[str, Any]:
     """The response, so that what the door does with it leaves the bytes intact.
 
     `sam local start-api` decodes a REST response only when its Content-Type is literally one of the
@@ -92,11 +80,7 @@ def as_the_door_passes_it(
     that SAM matches for the request (`image/*`, `application/octet-stream`, ...): the browser gets
     the bytes. API Gateway itself matches wildcards and needs none of this.
     """
-    if (
-        door.name != "sam-local"
-        or event.get("version") == "2.0"
-        or not response.get("isBase64Encoded")
-    ):
+    if door.name != "sam-local" or event.get("version") == "2.0" or not response.get("isBase64Encoded"):
         return response
     accept, types = header(event, "accept"), binary_media_types()
     content_type = _response_content_type(response)
@@ -127,12 +111,8 @@ def _with_content_type(response: dict[str, Any], content_type: str) -> dict[str,
     response = dict(response)
     for key in ("headers", "multiValueHeaders"):
         if response.get(key):
-            fields = {
-                k: v for k, v in response[key].items() if k.lower() != "content-type"
-            }
-            fields["Content-Type"] = (
-                [content_type] if key == "multiValueHeaders" else content_type
-            )
+            fields = {k: v for k, v in response[key].items() if k.lower() != "content-type"}
+            fields["Content-Type"] = [content_type] if key == "multiValueHeaders" else content_type
             response[key] = fields
     return response
 
@@ -147,9 +127,7 @@ def response_size(response: dict[str, Any]) -> int:
     return len(json.dumps(response))
 
 
-def enforce_size_limit(
-    response: dict[str, Any], *, https: bool = False
-) -> dict[str, Any]:
+def enforce_size_limit(response: dict[str, Any], *, https: bool = False) -> dict[str, Any]:
     """An oversize response fails in Lambda with an opaque 502; fail here with a clear log."""
     if len(response.get("body") or "") < _CHECK_SIZE_ABOVE:
         return response
@@ -178,11 +156,7 @@ def _response_content_type(response: dict[str, Any]) -> str | None:
 
 def plain_response(status: int, text: str, *, https: bool = False) -> dict[str, Any]:
     """A response of the handler's own, with the headers the dashboard puts on every response."""
-    security_headers = (
-        {**SECURITY_HEADERS, "Strict-Transport-Security": HSTS}
-        if https
-        else SECURITY_HEADERS
-    )
+    security_headers = {**SECURITY_HEADERS, "Strict-Transport-Security": HSTS} if https else SECURITY_HEADERS
     return {
         "statusCode": status,
         "headers": {"Content-Type": "text/plain; charset=utf-8", **security_headers},
