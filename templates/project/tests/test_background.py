@@ -198,16 +198,34 @@ def test_cancel_stops_the_worker_at_its_next_progress_call(store: DynamoStore) -
 
 def test_a_job_that_outlives_its_worker_is_reported_failed(store: DynamoStore, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(background, "DEADLINE_MARGIN", 0)
-    manager = manager_with(store, Recorder(), worker_timeout=0.2, max_event_age=0)
+    monkeypatch.setattr(background, "START_MARGIN", 0)
+    manager = manager_with(store, Recorder(), worker_timeout=0.2, max_event_age=0.2)
+    fn = manager.func_registry[register(manager, lambda: 1, False)]
+
+    # An invocation that never started (dropped: throttled past its maximum age).
     key = uuid.uuid4().hex
-    job = manager.call_job_fn(key, manager.func_registry[register(manager, lambda: 1, False)], [], {})
+    job = manager.call_job_fn(key, fn, [], {})
     assert manager.job_running(job)
     time.sleep(0.3)
     assert not manager.job_running(job)
     failed = manager.get_result(key, job)
-    assert "worker function's timeout (0.2 s)" in failed["background_callback_error"]["msg"]
+    assert "or its invocation was dropped" in failed["background_callback_error"]["msg"]
     assert store.get(f"job#{job}", "job")["status"] == background.FAILED
     assert manager.terminate_unhealthy_job(job) is False, "already marked"
+
+    # A worker that started and ran past its own end (Lambda stopped it: no result, no last write).
+    key = uuid.uuid4().hex
+    job = manager.call_job_fn(key, fn, [], {})
+    assert store.transition(
+        f"job#{job}",
+        "job",
+        (background.QUEUED,),
+        {"status": background.RUNNING, "deadline": background._seconds(time.time() + 0.2)},
+    )
+    assert manager.job_running(job)
+    time.sleep(0.3)
+    assert manager.terminate_unhealthy_job(job) is True
+    assert "worker function's timeout (0.2 s)" in manager.get_result(key, job)["background_callback_error"]["msg"]
 
 
 def test_a_result_over_the_item_limit_is_refused_with_a_clear_error(store: DynamoStore) -> None:

@@ -57,6 +57,9 @@ MAX_RESULT_BYTES = 350 * 1024
 MAX_EVENT_BYTES = 256 * 1024
 # A job's deadline is its worker's end plus this margin (clock skew, the last write).
 DEADLINE_MARGIN = 5.0
+# A queued job must start within the event's maximum age plus this (a worker's cold start): else its
+# invocation was dropped (throttled past the age) and the page hears so in a minute, not in 15.
+START_MARGIN = 15.0
 # How long an unread result, progress or job item is kept (the table's TTL).
 DEFAULT_EXPIRE = 3600
 
@@ -370,7 +373,7 @@ class LambdaManager(BaseBackgroundCallbackManager):
                 f"a background callback's arguments are {len(event)} bytes, over the {MAX_EVENT_BYTES} "
                 "bytes of a Lambda event: pass an id and load the data in the callback instead"
             )
-        deadline = time.time() + self.max_event_age + self.worker_timeout + DEADLINE_MARGIN
+        deadline = time.time() + self.max_event_age + START_MARGIN
         self.store.put(
             f"job#{job}",
             "job",
