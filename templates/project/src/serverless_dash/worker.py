@@ -9,14 +9,11 @@ recorded arguments and context (serverless_dash.background.run_job). Its timeout
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
 from . import loader
 from .background import LambdaManager, install, run_job
-
-logging.getLogger().setLevel(logging.INFO)
 
 _app: Any = None
 
