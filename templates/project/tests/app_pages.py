@@ -32,6 +32,8 @@ ORIGIN_SECRET = "AppTestOriginSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH
 ANSWER_TIMEOUT_S = 60
 PAGES_CONTENT = "_pages_content"
 ROUTER_OUTPUT = f"{PAGES_CONTENT}.children"
+LAYOUT = "_dash-layout"  # the app's layout (app.layout), the frame every page is drawn in
+DEPENDENCIES = "_dash-dependencies"  # the app's callbacks
 WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
 NOT_LINKS = ("#", "mailto:", "tel:", "data:", "javascript:", "blob:")
 
@@ -265,7 +267,7 @@ def _outputs(dep: dict[str, Any]) -> list[dict[str, Any]]:
 
 @dataclass
 class Fired:
-    output: str
+    output: str  # the callback's output, or LAYOUT / DEPENDENCIES for those requests
     status: int
     body: bytes
 
@@ -310,8 +312,14 @@ def open_page(door: Any, prefix: str, path: str) -> PageLoad:
     load = PageLoad(url, page, [], [])
     if page.status != 200:
         return load
-    shell = json.loads(body_of(get(door, prefix + "_dash-layout", "application/json")))
-    dependencies = json.loads(body_of(get(door, prefix + "_dash-dependencies", "application/json")))
+    fetched = {}
+    for name in (LAYOUT, DEPENDENCIES):
+        response = get(door, prefix + name, "application/json")
+        if response.status != 200:  # app.layout (a function) raised, or the app's callbacks are broken
+            load.fired.append(Fired(name, response.status, body_of(response)))
+            return load
+        fetched[name] = json.loads(body_of(response))
+    shell, dependencies = fetched[LAYOUT], fetched[DEPENDENCIES]
     state = PageState(location={"pathname": url, "search": "", "hash": "", "href": f"https://{door.host}{url}"})
     state.add(shell)
     # Server callbacks only (a clientside one runs in the browser). One with prevent_initial_call

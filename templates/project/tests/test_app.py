@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 from app_pages import (
+    DEPENDENCIES,
+    LAYOUT,
     ROUTER_OUTPUT,
     AppContainer,
     AppError,
@@ -114,6 +116,8 @@ def test_page(case: dict[str, Any]) -> None:
     for fired in load.fired:
         if fired.status in (200, 204):
             continue
+        if fired.output in (LAYOUT, DEPENDENCIES):
+            fail(f"{where}: the app's {fired.output} answered {fired.status} (app.layout, or the app's callbacks)")
         if ROUTER_OUTPUT in fired.output:
             fail(f"{where}: its layout raised (Dash Pages' router answered {fired.status})")
         fail(f"{where}: the callback for {fired.output} answered {fired.status} when the page loaded")

@@ -182,8 +182,15 @@ def test_the_code_holds_the_platform_and_the_app_template_yaml_names(tmp_path: P
 
     copy_code(PROJECT_DIR / "src", tmp_path / "artefact")
     check_code(tmp_path / "artefact", modules)
-    for part in ("serverless_dash/__init__.py", "serverless_dash/loader.py", "app.py", "pages", "assets/favicon.ico"):
+    for part in ("serverless_dash/__init__.py", "serverless_dash/loader.py", "app.py"):
         assert (tmp_path / "artefact" / part).exists(), part
+    # Whatever else the app is made of (pages/, assets/, its data) goes along as it is.
+    sources = {
+        p.relative_to(PROJECT_DIR / "src")
+        for p in (PROJECT_DIR / "src").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith("requirements")
+    }
+    assert sources <= {p.relative_to(tmp_path / "artefact") for p in (tmp_path / "artefact").rglob("*")}
     assert not list((tmp_path / "artefact").glob("requirements*"))
 
     (tmp_path / "artefact" / "app.py").unlink()
