@@ -18,6 +18,7 @@ import json
 import mimetypes
 import os
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,11 +43,15 @@ NOT_FROM_TEMPLATE = ("DASH_AUTH",)
 CONFIG = stack_config()
 
 # Background callbacks (a project generated with them): moto's DynamoDB server, one for the session,
-# started before the platform imports an app (the loader installs the manager on it, which reads the
-# signing secret from the job table); jobs run in threads of the process that starts them.
-JOBS_ENVIRONMENT: dict[str, str] = (
-    importlib.import_module("tools.local_aws").for_this_process() if importlib.util.find_spec("tools.local_aws") else {}
-)
+# started while the platform imports the app (the manager's table and worker are named now; the
+# server's address is needed from the first request on, when the signing secret is read from the
+# table); jobs run in threads of the process that starts them.
+JOBS_ENVIRONMENT: dict[str, str] = {}
+_jobs_server: Future[dict[str, str]] | None = None
+if importlib.util.find_spec("tools.local_aws"):
+    _local_aws = importlib.import_module("tools.local_aws")
+    JOBS_ENVIRONMENT.update({"DASH_JOBS_TABLE": _local_aws.TABLE, "DASH_JOBS_WORKER": "thread"})
+    _jobs_server = ThreadPoolExecutor(1).submit(_local_aws.for_this_process)
 
 
 # What Secrets Manager generates for a stack with CloudFront (64 letters and digits), as a test
@@ -95,6 +100,9 @@ os.environ.update(fixture_app_environment())
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 handler = importlib.import_module(HANDLER_MODULE)
+if _jobs_server is not None:
+    JOBS_ENVIRONMENT.update(_jobs_server.result())
+    os.environ.update(JOBS_ENVIRONMENT)
 app = handler.app
 
 # Answers of known types and sizes, for the binary and size-limit tests: Flask routes on the app's

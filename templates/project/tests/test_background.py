@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import boto3
 import pytest
-from dash import Dash, Input, Output, _get_app
+from dash import Dash, Input, Output, _get_app, html
 from dash.background_callback.managers.diskcache_manager import DiskcacheManager
 
 from serverless_dash import background
@@ -53,10 +53,15 @@ class Recorder:
 
 
 @pytest.fixture(autouse=True)
-def one_app_at_a_time() -> Iterator[None]:
+def one_app_at_a_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Dash finds "the app" (whose secret signs job handles) as the last one built, or the one a
-    context variable names: one per process on Lambda. These tests build several; each leaves
-    both as it found them, for the other tests of this process."""
+    context variable names, and hands the `dash.callback` callbacks not yet claimed to the first
+    app that serves a request: one app per process on Lambda. These tests build several: each
+    leaves both as it found them, and its apps claim none of the process's app's callbacks."""
+    from dash import _callback
+
+    monkeypatch.setattr(_callback, "GLOBAL_CALLBACK_MAP", {})
+    monkeypatch.setattr(_callback, "GLOBAL_CALLBACK_LIST", [])
     app, token = _get_app.APP, _get_app.app_context.set(None)
     yield
     _get_app.APP = app
@@ -197,33 +202,28 @@ def test_cancel_stops_the_worker_at_its_next_progress_call(store: DynamoStore) -
 
 
 def test_a_job_that_outlives_its_worker_is_reported_failed(store: DynamoStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(background, "DEADLINE_MARGIN", 0)
-    monkeypatch.setattr(background, "START_MARGIN", 0)
-    manager = manager_with(store, Recorder(), worker_timeout=0.2, max_event_age=0.2)
+    monkeypatch.setattr(background, "START_MARGIN", -1)  # every deadline already passed: no waiting
+    manager = manager_with(store, Recorder(), worker_timeout=0.2, max_event_age=0)
     fn = manager.func_registry[register(manager, lambda: 1, False)]
 
     # An invocation that never started (dropped: throttled past its maximum age).
     key = uuid.uuid4().hex
     job = manager.call_job_fn(key, fn, [], {})
-    assert manager.job_running(job)
-    time.sleep(0.3)
     assert not manager.job_running(job)
     failed = manager.get_result(key, job)
     assert "or its invocation was dropped" in failed["background_callback_error"]["msg"]
     assert store.get(f"job#{job}", "job")["status"] == background.FAILED
     assert manager.terminate_unhealthy_job(job) is False, "already marked"
+    assert run_job(manager, {"job": job, "key": key, "fn": fn.key, "args": [], "context": {}}, time.time() + 60) == (
+        background.CANCELLED
+    ), "a late worker does not run a job its page was told failed"
 
     # A worker that started and ran past its own end (Lambda stopped it: no result, no last write).
     key = uuid.uuid4().hex
     job = manager.call_job_fn(key, fn, [], {})
-    assert store.transition(
-        f"job#{job}",
-        "job",
-        (background.QUEUED,),
-        {"status": background.RUNNING, "deadline": background._seconds(time.time() + 0.2)},
-    )
-    assert manager.job_running(job)
-    time.sleep(0.3)
+    running = {"status": background.RUNNING, "deadline": background._seconds(time.time() - 1)}
+    assert store.transition(f"job#{job}", "job", (background.QUEUED,), running)
+    assert not manager.job_running(job)
     assert manager.terminate_unhealthy_job(job) is True
     assert "worker function's timeout (0.2 s)" in manager.get_result(key, job)["background_callback_error"]["msg"]
 
@@ -273,8 +273,11 @@ def diskcache_manager(cache_by=None, expire=None) -> DiskcacheManager:
 
 def test_install_puts_the_manager_and_the_secret_on_an_app(jobs_environment: dict[str, str]) -> None:
     app = Dash(__name__)
+    app.layout = html.Div()
     manager = install(app)
     assert app._background_manager is manager
+    assert not app.server.secret_key, "read at the first request, not at a cold start"
+    assert app.server.test_client().get("/").status_code == 200
     assert app.server.secret_key == manager.get_or_create_signing_secret(lambda: b"unused")
     assert isinstance(manager.store, DynamoStore) and isinstance(manager.invoker, ThreadInvoker)
 
@@ -314,8 +317,14 @@ def test_install_reads_the_stack_secret_once(jobs_environment: dict[str, str], m
     arn = secrets.create_secret(Name=f"jobs-{uuid.uuid4().hex}", SecretString="from-the-stack")["ARN"]
     monkeypatch.setenv("DASH_JOBS_SECRET_ARN", arn)
     app = Dash(__name__)
+    app.layout = html.Div()
     install(app)
+    pages = app.server.test_client()
+    assert pages.get("/").status_code == 200
     assert app.server.secret_key == b"from-the-stack"
+    secrets.update_secret(SecretId=arn, SecretString="changed")
+    assert pages.get("/").status_code == 200
+    assert app.server.secret_key == b"from-the-stack", "read once per container"
 
 
 def test_install_in_the_worker_function_reads_no_secret_and_starts_no_job(
@@ -323,10 +332,24 @@ def test_install_in_the_worker_function_reads_no_secret_and_starts_no_job(
 ) -> None:
     monkeypatch.delenv("DASH_JOBS_WORKER")  # as template.yaml configures DashWorkerFunction
     app = Dash(__name__)
+    app.layout = html.Div()
     manager = install(app)
+    assert app.server.test_client().get("/").status_code == 200
     assert not app.server.secret_key
     with pytest.raises(BackgroundConfigError, match="cannot start another"):
         manager.call_job_fn(uuid.uuid4().hex, background._JobFn(print, False, "k"), [], {})
+
+
+def test_a_secret_that_cannot_be_read_fails_the_request_instead_of_signing_with_another(
+    jobs_environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dash would fall back to a per-process secret, which other containers cannot verify."""
+    monkeypatch.setenv("DASH_JOBS_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf")
+    app = Dash(__name__)
+    app.layout = html.Div()
+    install(app)
+    assert app.server.test_client().get("/").status_code == 500
+    assert not app.server.secret_key
 
 
 def test_install_without_the_environment_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -407,14 +430,9 @@ _installed: list = []
 def app(jobs_environment: dict[str, str], monkeypatch: pytest.MonkeyPatch):
     """tests/background_app.py with the manager installed, as the platform does after import."""
     import background_app
-    from dash import _callback
 
     if not _installed:
         install(background_app.app)
-        # Dash hands the `dash.callback` callbacks of other apps imported by other tests to the
-        # first app that serves a request: this app has none of its own.
-        monkeypatch.setattr(_callback, "GLOBAL_CALLBACK_MAP", {})
-        monkeypatch.setattr(_callback, "GLOBAL_CALLBACK_LIST", [])
         background_app.app.server.test_client().get("/")
         _installed.append(background_app.app)
     _get_app.app_context.set(background_app.app)

@@ -604,8 +604,9 @@ def install(app: Any, manager: LambdaManager | None = None, environ: dict[str, s
       app run locally with Dash's debug server and here. Any other manager (Celery, your own) is
       the user's choice and stays.
     - The same per callback (`@callback(..., manager=DiskcacheManager(...))`).
-    - The server's secret_key (what Dash signs job handles with) from the stack's secret, unless
-      the app set its own. Not in the worker function (no DASH_JOBS_WORKER): it signs nothing.
+    - The server's secret_key (what Dash signs job handles with) from the stack's secret, read
+      once per container before its first request's view, unless the app set its own. Not in the
+      worker function (no DASH_JOBS_WORKER): it signs nothing.
     """
     env = os.environ if environ is None else environ
     manager = manager or LambdaManager.from_environment(env)
@@ -641,7 +642,18 @@ def install(app: Any, manager: LambdaManager | None = None, environ: dict[str, s
 
     server = app.server
     if not server.secret_key and env.get("DASH_JOBS_WORKER"):  # the worker signs no handles
-        server.secret_key = _signing_secret(manager, env)
+        lock = threading.Lock()
+
+        def sign_with_the_shared_secret() -> None:
+            # Before the first request's view (Dash signs in views only): the first page of a
+            # container pays one read of the secret, a cold start that serves nothing pays none.
+            # A failure answers 500 and is tried again by the next request, never hidden.
+            if not server.secret_key:
+                with lock:
+                    if not server.secret_key:
+                        server.secret_key = _signing_secret(manager, env)
+
+        server.before_request(sign_with_the_shared_secret)
     return manager
 
 
