@@ -7,6 +7,7 @@ process, a job that raises, cancel, forged handles and handles of another page l
 
 from __future__ import annotations
 
+import atexit
 import base64
 import importlib
 import io
@@ -25,6 +26,7 @@ from urllib.parse import quote
 
 import boto3
 import pytest
+from app_pages import AppContainer, body_of, get, post_json, public_door, stack_environment
 from dash import Dash, Input, Output, _get_app, html
 from dash.background_callback.managers.diskcache_manager import DiskcacheManager
 
@@ -37,7 +39,7 @@ from serverless_dash.background import (
     install,
     run_job,
 )
-from tools.stack_config import load_template
+from tools.stack_config import load_template, stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -470,15 +472,27 @@ def wait_for(predicate, timeout: float = 10.0) -> None:
         time.sleep(0.02)
 
 
+def _two_containers() -> tuple[AppContainer, AppContainer]:
+    """tests/background_app.py through the real Lambda entry in two processes of its own, as in two
+    Lambda containers, sharing only the session's table."""
+    config = stack_config()
+    env = {**stack_environment(config), "DASH_APP": "background_app:app", "PYTHONPATH": str(ROOT / "tests")}
+    containers = AppContainer(config, env), AppContainer(config, env)
+    for container in containers:
+        atexit.register(container.close)
+    return containers
+
+
+# Started at collection: they import the app while the other tests run.
+CONTAINERS = _two_containers()
+
+
 def test_a_job_started_through_the_handler_is_polled_from_another_handler_process(config) -> None:
     """The whole path, through the real Lambda entry at the stack's public door, in two processes
     that share only the table, as two containers do: the POST that starts the job answers at once
     with signed handles; the other one polls until it sees progress, then the result and the job's
     set_props."""
-    from app_pages import AppContainer, body_of, get, post_json, public_door, stack_environment
-
-    env = {**stack_environment(config), "DASH_APP": "background_app:app", "PYTHONPATH": str(ROOT / "tests")}
-    starter, poller = AppContainer(config, env), AppContainer(config, env)
+    starter, poller = CONTAINERS
     try:
         door, other_door = public_door(config, starter), public_door(config, poller)
         prefix = config.public_prefix
