@@ -69,7 +69,7 @@ async function fixture(occupied: boolean): Promise<{ parent: string; target: str
     await fs.writeFile(path.join(target, 'template.yaml'), 'old: template\n');
     await fs.writeFile(path.join(target, 'notes.md'), 'my notes\n');
     await fs.mkdir(path.join(target, 'src'));
-    await fs.writeFile(path.join(target, 'src', 'handler.py'), 'old = True\n');
+    await fs.writeFile(path.join(target, 'src', 'app.py'), 'old = True\n');
     await fs.writeFile(path.join(target, 'src', 'mine.py'), 'x = 1\n', { mode: 0o600 });
   }
   return { parent, target };

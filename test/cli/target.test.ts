@@ -53,7 +53,7 @@ describe('non-empty target', () => {
     expect(await fs.readFile(path.join(target, 'notes.md'), 'utf8')).toBe('my notes\n');
     expect(await fs.readFile(path.join(target, 'src', 'mine.py'), 'utf8')).toBe('x = 1\n');
     expect(await fs.readFile(path.join(target, 'template.yaml'), 'utf8')).toMatch(/AWS::Serverless/);
-    await fs.stat(path.join(target, 'src', 'handler.py'));
+    await fs.stat(path.join(target, 'src', 'app.py'));
     expect(await fs.readdir(cwd)).toEqual(['my-dash']);
   });
 

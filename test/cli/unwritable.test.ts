@@ -108,12 +108,13 @@ describe('read-only target', () => {
   it('a read-only directory inside it (--overwrite=merge must replace a file there): exit 1, every move undone', async () => {
     await fs.mkdir(target);
     await occupy(target);
-    await fs.writeFile(path.join(target, 'src', 'handler.py'), 'old = True\n');
+    await fs.writeFile(path.join(target, 'src', 'app.py'), 'old = True\n');
     await lockNow(path.join(target, 'src'));
     const before = await snapshot(root);
     const r = await runCli(['my-dash', '--overwrite=merge', ...QUIET], parent);
     expect(r.exitCode, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^✖ Writing the project failed: moving ${target}/\\S+ to ${target}/src/\\S+: ${DENIED}\\n${target} is as it was$`));
+    // The first move that touches src/ fails: the old src/app.py aside, or a new file in.
+    expect(r.stderr).toMatch(new RegExp(`^✖ Writing the project failed: moving ${target}/\\S+ to ${target}/\\S*src/\\S+: ${DENIED}\\n${target} is as it was$`));
     expect(await snapshot(root)).toEqual(before);
   });
 });
