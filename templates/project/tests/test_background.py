@@ -22,11 +22,11 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 import boto3
 import pytest
-from app_pages import AppContainer, body_of, get, post_json, public_door, stack_environment
+from app_pages import AppContainer, body_of, post_json, public_door, stack_environment
 from dash import Dash, Input, Output, _get_app, html
 from dash.background_callback.managers.diskcache_manager import DiskcacheManager
 
@@ -472,49 +472,38 @@ def wait_for(predicate, timeout: float = 10.0) -> None:
         time.sleep(0.02)
 
 
-def _two_containers() -> tuple[AppContainer, AppContainer]:
-    """tests/background_app.py through the real Lambda entry in two processes of its own, as in two
-    Lambda containers, sharing only the session's table."""
+def _container() -> AppContainer:
+    """tests/background_app.py through the real Lambda entry in a process of its own, as in another
+    Lambda container: it shares only the session's table with this process."""
     config = stack_config()
     env = {**stack_environment(config), "DASH_APP": "background_app:app", "PYTHONPATH": str(ROOT / "tests")}
-    containers = AppContainer(config, env), AppContainer(config, env)
-    for container in containers:
-        atexit.register(container.close)
-    return containers
+    container = AppContainer(config, env)
+    atexit.register(container.close)
+    return container
 
 
-# Started at collection: they import the app while the other tests run.
-CONTAINERS = _two_containers()
+# Started at collection: it imports the app while the other tests run.
+OTHER_CONTAINER = _container()
 
 
-def test_a_job_started_through_the_handler_is_polled_from_another_handler_process(config) -> None:
-    """The whole path, through the real Lambda entry at the stack's public door, in two processes
-    that share only the table, as two containers do: the POST that starts the job answers at once
-    with signed handles; the other one polls until it sees progress, then the result and the job's
-    set_props."""
-    starter, poller = CONTAINERS
-    try:
-        door, other_door = public_door(config, starter), public_door(config, poller)
-        prefix = config.public_prefix
-        page = body_of(get(door, prefix, "text/html")).decode()
-        end_id = json.loads(re.search(CONFIG_SCRIPT, page, re.S).group(1))["end_id"]
-        url = f"{prefix}_dash-update-component?endId={quote(end_id)}"
-        started = post_json(door, url, body(6))
-        assert started.status == 200, body_of(started)
-        handles = json.loads(body_of(started))
-        assert set(handles) == {"cacheKey", "job", "cancel"}
-        poll_url = f"{url}&cacheKey={quote(handles['cacheKey'])}&job={quote(handles['job'])}"
-        answers = []
-        end = time.monotonic() + 20
-        while not answers or "response" not in answers[-1]:
-            assert time.monotonic() < end, answers
-            polled = post_json(other_door, poll_url, body(6))
-            assert polled.status == 200, (polled.status, body_of(polled), poller.logs())
-            answers.append(json.loads(body_of(polled)))
-            time.sleep(0.05)
-    finally:
-        starter.close()
-        poller.close()
+def test_a_job_started_here_is_polled_through_the_handler_of_another_process(app, config) -> None:
+    """The whole path: the POST that starts the job answers at once with signed handles; another
+    process, which shares only the table with this one, polls through the real Lambda entry at the
+    stack's public door until it sees progress, then the result and the job's set_props."""
+    end_id = page_load(app)
+    handles = start(app, end_id, 6)
+    assert set(handles) == {"cacheKey", "job", "cancel"}
+    door = public_door(config, OTHER_CONTAINER)
+    query = urlencode({"endId": end_id, "cacheKey": handles["cacheKey"], "job": handles["job"]})
+    url = f"{config.public_prefix}_dash-update-component?{query}"
+    answers = []
+    end = time.monotonic() + 20
+    while not answers or "response" not in answers[-1]:
+        assert time.monotonic() < end, answers
+        polled = post_json(door, url, body(6))
+        assert polled.status == 200, (polled.status, body_of(polled), OTHER_CONTAINER.logs())
+        answers.append(json.loads(body_of(polled)))
+        time.sleep(0.05)
     assert any("progress" in a for a in answers), answers
     assert answers[-1]["response"] == {"out": {"children": "done after 6 steps"}}
     # set_props comes with the poll after the job made it (the result's, or one before).
