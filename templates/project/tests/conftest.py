@@ -262,6 +262,6 @@ def jobs_environment(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> dict[str
     env = aws.environment()
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    for name in ("DASH_JOBS_SECRET_ARN", "DASH_JOBS_WORKER_TIMEOUT", "DASH_JOBS_MAX_EVENT_AGE"):
+    for name in ("DASH_JOBS_SECRET", "DASH_JOBS_WORKER_TIMEOUT", "DASH_JOBS_MAX_EVENT_AGE"):
         monkeypatch.delenv(name, raising=False)
     return env

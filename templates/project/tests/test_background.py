@@ -278,7 +278,7 @@ def test_install_puts_the_manager_and_the_secret_on_an_app(jobs_environment: dic
     app.layout = html.Div()
     manager = install(app)
     assert app._background_manager is manager
-    assert not app.server.secret_key, "read at the first request, not at a cold start"
+    assert not app.server.secret_key, "locally: read from the table at the first request"
     assert app.server.test_client().get("/").status_code == 200
     assert app.server.secret_key == manager.get_or_create_signing_secret(lambda: b"unused")
     assert isinstance(manager.store, DynamoStore) and isinstance(manager.invoker, ThreadInvoker)
@@ -314,44 +314,29 @@ def test_install_keeps_an_apps_own_secret_key_and_other_managers(jobs_environmen
     assert app._background_manager is mine
 
 
-def test_install_reads_the_stack_secret_once(jobs_environment: dict[str, str], monkeypatch) -> None:
-    secrets = client("secretsmanager", jobs_environment["AWS_ENDPOINT_URL"])
-    arn = secrets.create_secret(Name=f"jobs-{uuid.uuid4().hex}", SecretString="from-the-stack")["ARN"]
-    monkeypatch.setenv("DASH_JOBS_SECRET_ARN", arn)
+def test_install_takes_the_stack_secret_from_the_environment(jobs_environment: dict[str, str], monkeypatch) -> None:
+    """On AWS: CloudFormation resolves the Secrets Manager secret into DASH_JOBS_SECRET on deploy;
+    the container reads nothing at its start."""
+    monkeypatch.setenv("DASH_JOBS_SECRET", "from-the-stack")
     app = Dash(__name__)
-    app.layout = html.Div()
     install(app)
-    pages = app.server.test_client()
-    assert pages.get("/").status_code == 200
     assert app.server.secret_key == b"from-the-stack"
-    secrets.update_secret(SecretId=arn, SecretString="changed")
-    assert pages.get("/").status_code == 200
-    assert app.server.secret_key == b"from-the-stack", "read once per container"
-
-
-def test_install_in_the_worker_function_reads_no_secret_and_starts_no_job(
-    jobs_environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("DASH_JOBS_WORKER")  # as template.yaml configures DashWorkerFunction
-    app = Dash(__name__)
-    app.layout = html.Div()
-    manager = install(app)
-    assert app.server.test_client().get("/").status_code == 200
-    assert not app.server.secret_key
-    with pytest.raises(BackgroundConfigError, match="cannot start another"):
-        manager.call_job_fn(uuid.uuid4().hex, background._JobFn(print, False, "k"), [], {})
 
 
 def test_a_secret_that_cannot_be_read_fails_the_request_instead_of_signing_with_another(
     jobs_environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Dash would fall back to a per-process secret, which other containers cannot verify."""
-    monkeypatch.setenv("DASH_JOBS_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf")
+    monkeypatch.setenv("DASH_JOBS_TABLE", "no-such-table")
     app = Dash(__name__)
     app.layout = html.Div()
     install(app)
-    assert app.server.test_client().get("/").status_code == 500
+    pages = app.server.test_client()
+    assert pages.get("/").status_code == 500
     assert not app.server.secret_key
+    app._background_manager.store.table = jobs_environment["DASH_JOBS_TABLE"]  # the table is back
+    assert pages.get("/").status_code == 200, "tried again by the next request"
+    assert app.server.secret_key
 
 
 def test_install_without_the_environment_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -374,7 +359,7 @@ def test_the_template_has_the_worker_the_table_and_what_each_function_may_do() -
     assert web_env["DASH_JOBS_WORKER"] == {"Ref": "DashWorkerFunction"}
     assert web_env["DASH_JOBS_MAX_EVENT_AGE"] == str(worker["EventInvokeConfig"]["MaximumEventAgeInSeconds"])
     assert web_env["DASH_JOBS_WORKER_TIMEOUT"] == worker["Timeout"]
-    assert web_env["DASH_JOBS_SECRET_ARN"] == {"Ref": "DashJobsSecret"}
+    assert web_env["DASH_JOBS_SECRET"] == {"Fn::Sub": "{{resolve:secretsmanager:${DashJobsSecret}:SecretString}}"}
     assert web_env["DASH_JOBS_TABLE"] == worker_env["DASH_JOBS_TABLE"] == {"Ref": "DashJobsTable"}
     assert "DASH_JOBS_WORKER" not in worker_env, "the worker starts no jobs and reads no secret"
 
@@ -398,7 +383,7 @@ def test_the_template_has_the_worker_the_table_and_what_each_function_may_do() -
     for action in ("GetItem", "PutItem", "UpdateItem"):
         assert worker_may[f"dynamodb:{action}"] == table_arn
     assert web_may["lambda:InvokeFunction"] == {"Fn::GetAtt": ["DashWorkerFunction", "Arn"]}
-    assert web_may["secretsmanager:GetSecretValue"] == {"Ref": "DashJobsSecret"}
+    assert not any(a.startswith("secretsmanager:") for a in web_may), "resolved on deploy, never read"
     assert not any(a.startswith(("lambda:", "secretsmanager:")) for a in worker_may)
     assert "*" not in {**web_may, **worker_may}
 

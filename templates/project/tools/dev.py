@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         # and the tests use moto's DynamoDB server instead; make dev has one process).
         os.environ.setdefault("DASH_JOBS_TABLE", "memory")
         os.environ.setdefault("DASH_JOBS_WORKER", "thread")
-        os.environ.pop("DASH_JOBS_SECRET_ARN", None)
+        os.environ.pop("DASH_JOBS_SECRET", None)
         print("Background callbacks: jobs in threads of this process, their state in its memory", flush=True)
 
     app = loader.load(debug=True)

@@ -129,7 +129,7 @@ def configure() -> str:
     it names a table already; returns the line that says where jobs run and their state lives."""
     if not os.environ.get("DASH_JOBS_TABLE"):
         os.environ.update(for_this_process())
-        os.environ.pop("DASH_JOBS_SECRET_ARN", None)  # the signing secret is the table's
+        os.environ.pop("DASH_JOBS_SECRET", None)  # the signing secret is the table's
     return (
         f"Background callbacks: jobs in threads of this process, their state in table "
         f"{os.environ['DASH_JOBS_TABLE']} at {os.environ.get('AWS_ENDPOINT_URL', 'AWS')} (moto's server)"
@@ -144,7 +144,7 @@ def sam_env_vars(env_vars: dict[str, dict[str, str]] | None) -> dict[str, dict[s
     table = os.environ["DASH_JOBS_TABLE"]
     env_vars = {name: dict(values) for name, values in (env_vars or {}).items()}
     env_vars.setdefault("DashFunction", {}).update(
-        {"DASH_JOBS_TABLE": table, "DASH_JOBS_WORKER": "thread", "DASH_JOBS_SECRET_ARN": ""}
+        {"DASH_JOBS_TABLE": table, "DASH_JOBS_WORKER": "thread", "DASH_JOBS_SECRET": ""}
     )
     env_vars.setdefault("DashWorkerFunction", {}).update({"DASH_JOBS_TABLE": table})
     return env_vars

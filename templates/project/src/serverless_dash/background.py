@@ -25,6 +25,7 @@ ordinary Dash (`@callback(..., background=True)`) and nothing Lambda-specific.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import logging
@@ -34,15 +35,12 @@ import time
 import traceback
 import uuid
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import copy_context
 from decimal import Decimal
 from typing import Any, Protocol
 
-import boto3
 from _plotly_utils.utils import PlotlyJSONEncoder
-from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 from dash.background_callback._proxy_set_props import ProxySetProps
@@ -124,15 +122,32 @@ class DynamoStore:
     def __init__(self, table: str, client: Any = None) -> None:
         self.table = table
         self._client = client
-        self._ser = TypeSerializer()
-        self._de = TypeDeserializer()
+        self._types: tuple[Any, Any, type] | None = None
 
     @property
     def client(self) -> Any:
-        # Made at the first job or poll, not at a cold start that may serve neither.
+        # boto3 is imported and the client made at the first job or poll, not at a cold start
+        # (importing boto3 alone is ~0.15 s of a first page that needs none of it).
         if self._client is None:
+            import boto3
+
             self._client = boto3.client("dynamodb")
         return self._client
+
+    @property
+    def _ser(self) -> Any:
+        return self._typing()[0]
+
+    @property
+    def _de(self) -> Any:
+        return self._typing()[1]
+
+    def _typing(self) -> tuple[Any, Any, type]:
+        if self._types is None:
+            from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+
+            self._types = (TypeSerializer(), TypeDeserializer(), Binary)
+        return self._types
 
     def _key(self, pk: str, sk: str) -> dict:
         return {"pk": {"S": pk}, "sk": {"S": sk}}
@@ -142,7 +157,7 @@ class DynamoStore:
             return None
         item = {k: self._de.deserialize(v) for k, v in raw.items()}
         for k, v in item.items():
-            if isinstance(v, Binary):
+            if isinstance(v, self._typing()[2]):
                 item[k] = bytes(v)
         return _alive(item)
 
@@ -153,10 +168,8 @@ class DynamoStore:
             kwargs["ConditionExpression"] = "attribute_not_exists(pk)"
         try:
             self.client.put_item(**kwargs)
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
         return True
 
     def get(self, pk: str, sk: str) -> dict | None:
@@ -190,24 +203,19 @@ class DynamoStore:
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
             )
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
         return True
 
     def create_table(self) -> None:
         """Create the table as template.yaml does (local servers and tests)."""
-        try:
+        with contextlib.suppress(self.client.exceptions.ResourceInUseException):  # it exists already
             self.client.create_table(
                 TableName=self.table,
                 AttributeDefinitions=ATTRIBUTE_DEFINITIONS,
                 KeySchema=KEY_SCHEMA,
                 BillingMode="PAY_PER_REQUEST",
             )
-        except ClientError as err:
-            if err.response["Error"]["Code"] != "ResourceInUseException":
-                raise
 
 
 class MemoryStore:
@@ -257,6 +265,8 @@ class LambdaInvoker:
 
     def __call__(self, manager: LambdaManager, payload: bytes) -> None:
         if self.client is None:  # made at the first job, not at every cold start
+            import boto3
+
             self.client = boto3.client("lambda")
         answer = self.client.invoke(FunctionName=self.function_name, InvocationType="Event", Payload=payload)
         if answer.get("StatusCode") != 202:  # pragma: no cover - Lambda answers 202 or raises
@@ -315,7 +325,7 @@ class LambdaManager(BaseBackgroundCallbackManager):
         super().__init__(cache_by)
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None, **kwargs: Any) -> LambdaManager:
+    def from_environment(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> LambdaManager:
         """The manager template.yaml configures: DASH_JOBS_TABLE, DASH_JOBS_WORKER (the worker
         function), DASH_JOBS_WORKER_TIMEOUT, DASH_JOBS_MAX_EVENT_AGE. Locally DASH_JOBS_WORKER=thread
         runs jobs in this process and DASH_JOBS_TABLE=memory keeps them in memory (make dev)."""
@@ -544,6 +554,8 @@ def _run_job(manager: LambdaManager, event: dict, deadline: float) -> str:
     except Exception as err:
         log.exception("background job %s raised", job)
         result = _error(str(err), traceback.format_exc())
+    from botocore.exceptions import ClientError  # the worker's, imported with the store
+
     try:
         size = manager.write(key, "result", result)
     except ClientError as err:
@@ -579,23 +591,24 @@ def _diskcache_manager_class() -> type | None:
     return DiskcacheManager
 
 
-def _signing_secret(manager: LambdaManager, environ: dict[str, str]) -> bytes:
-    """The secret every container signs job handles with: the stack's Secrets Manager secret
-    (DASH_JOBS_SECRET_ARN), else (locally) the one in the shared table. Read once per container;
-    a failure stops the start instead of Dash's silent fallback to a per-process secret."""
-    arn = environ.get("DASH_JOBS_SECRET_ARN")
-    if arn:
-        value = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
-        return value.encode("utf-8")
+def _signing_secret(manager: LambdaManager, environ: Mapping[str, str]) -> bytes:
+    """The secret every container signs job handles with. On AWS, the stack's Secrets Manager secret
+    as CloudFormation resolves it into DASH_JOBS_SECRET at deploy (a dynamic reference: never in the
+    template; no call, no boto3 at a cold start). Locally, the one in the shared job table, read at
+    the first request. A failure stops the request instead of Dash's silent fallback to a
+    per-process secret, which no other container could verify."""
+    secret = environ.get("DASH_JOBS_SECRET")
+    if secret:
+        return secret.encode("utf-8")
     import secrets
 
-    secret = manager.get_or_create_signing_secret(lambda: secrets.token_urlsafe(48).encode("ascii"))
-    if not secret:  # pragma: no cover - the put above either wrote it or found it
+    stored = manager.get_or_create_signing_secret(lambda: secrets.token_urlsafe(48).encode("ascii"))
+    if not stored:  # pragma: no cover - the put above either wrote it or found it
         raise BackgroundConfigError("no signing secret in the job table")
-    return secret
+    return stored
 
 
-def install(app: Any, manager: LambdaManager | None = None, environ: dict[str, str] | None = None) -> LambdaManager:
+def install(app: Any, manager: LambdaManager | None = None, environ: Mapping[str, str] | None = None) -> LambdaManager:
     """Put the Lambda manager on a Dash app the platform has imported, before its first request.
 
     - The app's own manager: none -> this one. A DiskcacheManager (what Dash's docs show) -> this
@@ -604,9 +617,9 @@ def install(app: Any, manager: LambdaManager | None = None, environ: dict[str, s
       app run locally with Dash's debug server and here. Any other manager (Celery, your own) is
       the user's choice and stays.
     - The same per callback (`@callback(..., manager=DiskcacheManager(...))`).
-    - The server's secret_key (what Dash signs job handles with) from the stack's secret, read
-      once per container before its first request's view, unless the app set its own. Not in the
-      worker function (no DASH_JOBS_WORKER): it signs nothing.
+    - The server's secret_key (what Dash signs job handles with): the stack's secret (DASH_JOBS_SECRET)
+      at once, or locally the job table's before the first request's view; unless the app set its
+      own. Not in the worker function (no DASH_JOBS_WORKER): it signs nothing.
     """
     env = os.environ if environ is None else environ
     manager = manager or LambdaManager.from_environment(env)
@@ -641,13 +654,16 @@ def install(app: Any, manager: LambdaManager | None = None, environ: dict[str, s
                 background["manager"] = swap(background["manager"])
 
     server = app.server
-    if not server.secret_key and env.get("DASH_JOBS_WORKER"):  # the worker signs no handles
+    if server.secret_key or not env.get("DASH_JOBS_WORKER"):  # the app's own; the worker signs nothing
+        return manager
+    if env.get("DASH_JOBS_SECRET"):
+        server.secret_key = _signing_secret(manager, env)
+    else:
         lock = threading.Lock()
 
         def sign_with_the_shared_secret() -> None:
-            # Before the first request's view (Dash signs in views only): the first page of a
-            # container pays one read of the secret, a cold start that serves nothing pays none.
-            # A failure answers 500 and is tried again by the next request, never hidden.
+            # Before the first request's view (Dash signs in views only): one read of the table
+            # per process. A failure answers 500 and is tried again by the next request.
             if not server.secret_key:
                 with lock:
                     if not server.secret_key:
