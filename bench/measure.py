@@ -53,11 +53,20 @@ def use_project(project: Path) -> None:
 
 
 def function_environment(project: Path) -> dict[str, str]:
-    """The environment template.yaml gives the function (DASH_PUBLIC_PREFIX, DASH_APP, ...)."""
+    """The environment template.yaml gives the function (DASH_PUBLIC_PREFIX, DASH_APP, ...); with
+    background callbacks, the local job table (moto's server, one for this bench process, as the
+    project's tests and make serve use) where the stack has DynamoDB, and a stand-in for the
+    signing secret the stack resolves on deploy."""
     use_project(project)
     from tools.stack_config import stack_config
 
-    return stack_config().string_environment()
+    env = stack_config().string_environment()
+    if (project / "tools" / "local_aws.py").is_file():
+        from tools import local_aws
+
+        # On deploy CloudFormation resolves the stack's secret into DASH_JOBS_SECRET: a stand-in.
+        env |= local_aws.for_this_process() | {"DASH_JOBS_SECRET": "bench-stand-in-for-the-stack-secret"}
+    return env
 
 
 def app_spec(env: dict[str, str]) -> tuple[str, str]:

@@ -15,6 +15,7 @@ export interface Answers {
   hostedZoneId: string; // '' = no Route 53 record
   basePath: string; // '' = domain root
   cdn: boolean; // a CloudFront distribution in front of the API (DESIGN.md section 9)
+  background: boolean; // Dash background callbacks: a worker function and a DynamoDB table (DESIGN.md section 13)
   memory: number;
   timeout: number;
   binaryTypes: string[];

@@ -32,6 +32,18 @@ export const OPTIONAL_FILES: readonly OptionalFiles[] = [
     when: (c) => c.cdn,
     paths: ['src/serverless_dash/cdn.py', 'tests/test_cdn.py', 'tools/cloudfront.py'],
   },
+  {
+    feature: 'background callbacks (--background)',
+    when: (c) => c.background,
+    paths: [
+      'src/serverless_dash/background.py',
+      'src/serverless_dash/worker.py',
+      'src/pages/report.py',
+      'tests/test_background.py',
+      'tests/background_app.py',
+      'tools/local_aws.py',
+    ],
+  },
 ];
 
 /** Whether the template file `rel` (relative to templates/project, `/` or `\` separated) is written for `ctx`. */

@@ -23,7 +23,7 @@ export type TextKey =
   | 'runtime'
   | 'auth'
   | 'allowIp';
-export type BoolKey = 'cdn' | 'git' | 'install';
+export type BoolKey = 'cdn' | 'background' | 'git' | 'install';
 
 /** Answers as typed, in question order; a key is absent until answered. */
 export type RawAnswers = Partial<Record<TextKey, string> & Record<BoolKey, boolean>>;
@@ -315,6 +315,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   {
+    key: 'background',
+    flag: 'background',
+    kind: 'confirm',
+    message: 'Run long callbacks in the background (a worker function and a DynamoDB table)?',
+    help: "Dash background callbacks (background=True) for work longer than the API's timeout: they run in a worker function (up to 15 minutes), their progress and result in a DynamoDB table (--no-background: neither, and no code for them)",
+    defaultHelp: 'yes',
+    default: () => true,
+  },
+  {
     key: 'binaryTypes',
     flag: 'binary-types',
     kind: 'text',
@@ -474,6 +483,7 @@ export function toAnswers(a: RawAnswers): Answers {
     hostedZoneId: a.hostedZoneId ?? '',
     basePath: a.basePath ?? '',
     cdn: a.cdn ?? false,
+    background: a.background ?? true,
     memory: Number(need('memory')),
     timeout: Number(need('timeout')),
     binaryTypes: api === 'rest' ? splitList(need('binaryTypes')) : [],

@@ -44,6 +44,7 @@ describe('interactive', () => {
         { expect: 'Lambda memory', send: `${BACKSPACE.repeat(4)}64${ENTER}` },
         { expect: 'must be an integer from 128 to 10240 MB', send: `${BACKSPACE.repeat(2)}512${ENTER}` },
         { expect: 'Lambda timeout', send: ENTER }, // default follows the API: 30 for HTTP
+        { expect: 'Run long callbacks in the background', send: `n${ENTER}` },
         { expect: 'Lambda architecture', send: ENTER },
         { expect: 'Who may open the dashboard', send: `${DOWN}${ENTER}` }, // people you invite
       ],
@@ -58,6 +59,7 @@ describe('interactive', () => {
     expect(valuesOf(doc, 'Timeout')).toContain(30);
     expect(valuesOf(doc, 'Runtime')).toContain('python3.12');
     expect(valuesOf(doc, 'AllowAdminCreateUserOnly')).toContain(true); // the Cognito user pool
+    expect(valuesOf(doc, 'BillingMode')).toEqual([]); // background callbacks answered no: no job table
   });
 
   it('with --cdn, re-asks a certificate outside us-east-1 naming the CloudFront rule', async () => {
@@ -107,7 +109,7 @@ describe('interactive', () => {
     const before = await snapshot(cwd);
     const cancel = await session(['busy', '--no-git', '--no-install', '--arch', 'arm64'], [
       { expect: 'API Gateway flavour', send: ENTER },
-      ...['stage', 'CloudFront', 'Custom domain', 'memory', 'timeout', 'Binary media types'].map((q) => ({ expect: q, send: ENTER })),
+      ...['stage', 'CloudFront', 'Custom domain', 'memory', 'timeout', 'in the background', 'Binary media types'].map((q) => ({ expect: q, send: ENTER })),
       { expect: 'Python runtime', send: ENTER },
       { expect: 'Who may open the dashboard', send: ENTER },
       { expect: 'is not empty', send: ENTER }, // first choice: Cancel
@@ -118,7 +120,7 @@ describe('interactive', () => {
     const yes = await session(['busy', '--yes', '--no-git'], []);
     expect(yes.exitCode, yes.stdout).toBe(2); // --yes: no consent is assumed, even at a terminal
     expect(yes.stdout).toMatch(/pass --overwrite/);
-    const everyAnswer = ['--api', 'http', '--stage', 'x', '--no-cdn', '--domain', '', '--memory', '256', '--timeout', '9', '--arch', 'arm64', '--runtime', 'python3.13', '--auth', 'none'];
+    const everyAnswer = ['--api', 'http', '--stage', 'x', '--no-cdn', '--domain', '', '--memory', '256', '--timeout', '9', '--background', '--arch', 'arm64', '--runtime', 'python3.13', '--auth', 'none'];
     const asked = await session(['busy', '--no-git', '--no-install', ...everyAnswer], [
       { expect: 'is not empty', send: `${DOWN}${DOWN}${ENTER}` },
     ]);

@@ -191,13 +191,42 @@ async function clickThroughPages(page: Page, origin: string, prefix: string, nam
 }
 
 /**
+ * The Report page's background callback (src/pages/report.py): Run shows progress while the job
+ * runs elsewhere (Run disabled, Cancel enabled), then the table; a second run is cancelled: the
+ * buttons come back, the table stays the first run's.
+ */
+async function runReport(page: Page, prefix: string, name: string) {
+  await page.locator('nav.nav a', { hasText: 'Report' }).click();
+  await waitForPage(page, `${prefix}report`, `Report · ${TITLE}`, null);
+  const progressValue = () => page.evaluate(() => Number((document.querySelector('#report-progress') as HTMLProgressElement).value));
+  await page.locator('#report-run').click();
+  await page.waitForFunction(() => (document.querySelector('#report-run') as HTMLButtonElement).disabled);
+  await page.waitForFunction(() => Number((document.querySelector('#report-progress') as HTMLProgressElement).value) >= 1);
+  expect(await page.locator('#report-cancel').isEnabled(), 'Cancel while the job runs').toBe(true);
+  await page.locator('table.report tbody tr').nth(4).waitFor();
+  expect(await page.locator('#report-status').textContent()).toBe('Done.');
+  expect(await progressValue()).toBe(5);
+  const table = await page.locator('#report-table').innerText();
+  expect(table).toMatch(/Europe/);
+  await page.waitForFunction(() => !(document.querySelector('#report-run') as HTMLButtonElement).disabled);
+  await page.screenshot({ path: path.join(outputDir, `${name}-report.png`), fullPage: true });
+
+  await page.locator('#report-run').click();
+  await page.waitForFunction(() => (document.querySelector('#report-status')?.textContent ?? '').endsWith('…'));
+  await page.locator('#report-cancel').click();
+  await page.waitForFunction(() => !(document.querySelector('#report-run') as HTMLButtonElement).disabled);
+  expect(await page.locator('#report-cancel').isDisabled(), 'Cancel after the job').toBe(true);
+  expect(await page.locator('#report-table').innerText(), 'a cancelled run changes no result').toBe(table);
+}
+
+/**
  * Starts `command` in the project `dir`, opens the dashboard at `prefix` in Chromium and works every
  * control and page: the charts and texts change, callbacks go to this prefix, the favicon arrives as
  * exactly the project's bytes, the pages link inside the prefix, and there is no console error and
  * no failed request.
  */
 async function exerciseDashboard(name: string, dir: string, command: string[], prefix: string): Promise<void> {
-  const { origin, printedPath, stop } = await startServe(command, dir);
+  const { origin, printedPath, stop, output } = await startServe(command, dir);
   const page = await browser.newPage();
   page.setDefaultTimeout(PAGE_TIMEOUT_MS);
   const consoleErrors: string[] = [];
@@ -251,6 +280,12 @@ async function exerciseDashboard(name: string, dir: string, command: string[], p
     await page.screenshot({ path: path.join(outputDir, `${name}.png`), fullPage: true });
 
     await clickThroughPages(page, origin, prefix, name);
+    try {
+      await runReport(page, prefix, name);
+    } catch (e) {
+      // The job ran in the server's process: its log says what became of it.
+      throw new Error(`${String(e)}\n${command.join(' ')} said:\n${output().slice(-6000)}`);
+    }
 
     // Callbacks went to the app at this prefix, and nothing the pages asked for left the prefix.
     expect(requests).toContain(`${prefix}_dash-update-component`);

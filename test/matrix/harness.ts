@@ -294,6 +294,13 @@ function onlyResource(t: CfnTemplate, type: string): [string, Record<string, unk
   return [id, resource.Properties ?? {}];
 }
 
+/** The function API Gateway calls: DashFunction, a serverless function. */
+function dashFunction(t: CfnTemplate): [string, Record<string, unknown>] {
+  const fn = t.Resources.DashFunction;
+  if (fn?.Type !== 'AWS::Serverless::Function') throw new Error('template.yaml has no AWS::Serverless::Function DashFunction');
+  return ['DashFunction', fn.Properties ?? {}];
+}
+
 /** Compares what the flags asked for with what template.yaml says; returns one line per mismatch. */
 export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): string[] {
   const mismatches: string[] = [];
@@ -308,7 +315,8 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
     }
   };
 
-  const [, fnProps] = onlyResource(t, 'AWS::Serverless::Function');
+  // The dashboard's function (with background callbacks there is a worker function too).
+  const fnProps = dashFunction(t)[1];
   const fn = { ...t.Globals?.Function, ...fnProps };
   compare('Function.MemorySize', fn.MemorySize, want.memory);
   compare('Function.Timeout', fn.Timeout, want.timeout);
@@ -390,6 +398,22 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
     const env = ((fn.Environment as Record<string, unknown>)?.Variables ?? {}) as Record<string, unknown>;
     compare('Function.Environment.DASH_AUTH', env.DASH_AUTH, 'cognito');
   }
+  // --background (the default): a worker function that runs each job once, a table with a TTL, the
+  // web function told both; --no-background: none of them.
+  const functions = Object.keys(t.Resources).filter((id) => t.Resources[id].Type === 'AWS::Serverless::Function');
+  compare('Serverless functions', functions.sort(), want.background ? ['DashFunction', 'DashWorkerFunction'] : ['DashFunction']);
+  compare('AWS::DynamoDB::Table count', types.filter((x) => x === 'AWS::DynamoDB::Table').length, want.background ? 1 : 0);
+  const fnEnv = ((fn.Environment as Record<string, unknown>)?.Variables ?? {}) as Record<string, unknown>;
+  compare('Function.Environment.DASH_JOBS_WORKER', fnEnv.DASH_JOBS_WORKER, want.background ? { Ref: 'DashWorkerFunction' } : undefined);
+  if (want.background) {
+    const worker = (t.Resources.DashWorkerFunction?.Properties ?? {}) as Record<string, any>;
+    compare('DashWorkerFunction.EventInvokeConfig.MaximumRetryAttempts', worker.EventInvokeConfig?.MaximumRetryAttempts, 0);
+    compare('DashWorkerFunction.Timeout', resolve(worker.Timeout), 900);
+    compare('DashWorkerFunction.CodeUri', worker.CodeUri, fn.CodeUri);
+    const table = (t.Resources.DashJobsTable?.Properties ?? {}) as Record<string, any>;
+    compare('DashJobsTable.BillingMode', table.BillingMode, 'PAY_PER_REQUEST');
+    compare('DashJobsTable.TimeToLiveSpecification', table.TimeToLiveSpecification, { AttributeName: 'expires', Enabled: true });
+  }
   const statements = ((api.Auth as Record<string, any>)?.ResourcePolicy?.CustomStatements ?? []) as Record<string, any>[];
   const deny = statements.find((s) => s.Effect === 'Deny');
   compare('Api.Auth.ResourcePolicy Deny NotIpAddress aws:SourceIp', deny?.Condition?.NotIpAddress?.['aws:SourceIp'], want.auth === 'ip' ? want.allowIp : undefined);
@@ -402,7 +426,7 @@ export function renderedValueMismatches(t: CfnTemplate, want: ExpectedAnswers): 
  * One line per mismatch.
  */
 export function publicDoorMismatches(t: CfnTemplate, want: ExpectedAnswers): string[] {
-  const [, fnProps] = onlyResource(t, 'AWS::Serverless::Function');
+  const [, fnProps] = dashFunction(t);
   const fn = { ...t.Globals?.Function, ...fnProps };
   // prod, as the answers gave it (the template's parameter defaults); the dev stack is checked by the
   // project's own tests/test_environments.py.
@@ -459,7 +483,7 @@ async function addDependency(who: string, dir: string, requirement: string, t: C
   await runStep(who, 'requirements test', venvBin('python'), requirementsTest, inProject);
   await runStep(who, `sam build (${name})`, venvBin('sam'), ['build'], inProject);
   await checkStep(who, `build artefact (${name})`, async () => {
-    const [functionId] = onlyResource(t, 'AWS::Serverless::Function');
+    const [functionId] = dashFunction(t);
     const built = path.join(dir, '.aws-sam', 'build', functionId);
     if (!(await fs.stat(path.join(built, name, '__init__.py')).then((s) => s.isFile(), () => false))) {
       throw new Error(`the build lacks ${name}/__init__.py`);
@@ -509,7 +533,7 @@ function mismatchesOfDistribution(
 /** The built function holds the platform package (its optional modules only when chosen), the
  *  user's app, its dependencies and the icon's bytes. */
 async function checkArtefact(dir: string, t: CfnTemplate, want: ExpectedAnswers): Promise<void> {
-  const [functionId] = onlyResource(t, 'AWS::Serverless::Function');
+  const [functionId] = dashFunction(t);
   const built = path.join(dir, '.aws-sam', 'build', functionId);
   const required = [
     'serverless_dash/handler.py',
@@ -524,9 +548,14 @@ async function checkArtefact(dir: string, t: CfnTemplate, want: ExpectedAnswers)
   const missing: string[] = [];
   for (const rel of required) if (!(await isFile(rel))) missing.push(rel);
   if (missing.length) throw new Error(`${path.relative(dir, built)}/ lacks ${missing.join(', ')}`);
-  const optional = { 'serverless_dash/auth.py': want.auth === 'cognito', 'serverless_dash/cdn.py': want.cdn };
-  for (const [rel, chosen] of Object.entries(optional)) {
-    if ((await isFile(rel)) !== chosen) throw new Error(`${rel} is ${chosen ? 'missing from' : 'in'} the build (only with ${rel.includes('auth') ? '--auth cognito' : '--cdn'})`);
+  const optional: Record<string, [boolean, string]> = {
+    'serverless_dash/auth.py': [want.auth === 'cognito', '--auth cognito'],
+    'serverless_dash/cdn.py': [want.cdn, '--cdn'],
+    'serverless_dash/background.py': [want.background, '--background'],
+    'serverless_dash/worker.py': [want.background, '--background'],
+  };
+  for (const [rel, [chosen, flag]] of Object.entries(optional)) {
+    if ((await isFile(rel)) !== chosen) throw new Error(`${rel} is ${chosen ? 'missing from' : 'in'} the build (only with ${flag})`);
   }
   const icon = 'assets/favicon.ico';
   const [builtIcon, sourceIcon] = await Promise.all([
@@ -630,7 +659,7 @@ export async function dropInApp(who: string, dir: string, prefix: string, browse
 export async function startServe(
   command: string[],
   dir: string,
-): Promise<{ origin: string; printedPath: string; stop: () => Promise<void> }> {
+): Promise<{ origin: string; printedPath: string; stop: () => Promise<void>; output: () => string }> {
   const python = venvBin('python');
   const [cmd, ...args] =
     command[0] === 'make' ? [...command, `PYTHON=${python}`, 'PORT=0'] : [python, ...command.slice(1), '--port', '0'];
@@ -668,7 +697,7 @@ export async function startServe(
         reject(new Error(`${command.join(' ')} exited (${r.exitCode ?? r.signal}) before serving:\n${stderr.join('')}`));
       });
     });
-    return { origin: url.origin, printedPath: url.pathname, stop };
+    return { origin: url.origin, printedPath: url.pathname, stop, output: () => stderr.join('') };
   } catch (e) {
     await stop();
     throw e;

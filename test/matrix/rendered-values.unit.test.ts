@@ -36,6 +36,26 @@ describe('rendered values check', () => {
     ]);
   });
 
+  test('reports background callbacks rendered against --background / --no-background', () => {
+    const on = byId('rest-default-py313');
+    expect(renderedValueMismatches(renderTemplate({ ...on, background: false }), on)).toEqual([
+      'Serverless functions: expected ["DashFunction","DashWorkerFunction"], template.yaml has ["DashFunction"]',
+      'AWS::DynamoDB::Table count: expected 1, template.yaml has 0',
+      'Function.Environment.DASH_JOBS_WORKER: expected {"Ref":"DashWorkerFunction"}, template.yaml has undefined',
+      'DashWorkerFunction.EventInvokeConfig.MaximumRetryAttempts: expected 0, template.yaml has undefined',
+      'DashWorkerFunction.Timeout: expected 900, template.yaml has undefined',
+      'DashWorkerFunction.CodeUri: expected "src/", template.yaml has undefined',
+      'DashJobsTable.BillingMode: expected "PAY_PER_REQUEST", template.yaml has undefined',
+      'DashJobsTable.TimeToLiveSpecification: expected {"AttributeName":"expires","Enabled":true}, template.yaml has undefined',
+    ]);
+    const off = { ...on, background: false };
+    expect(renderedValueMismatches(renderTemplate(on), off)).toEqual([
+      'Serverless functions: expected ["DashFunction"], template.yaml has ["DashFunction","DashWorkerFunction"]',
+      'AWS::DynamoDB::Table count: expected 0, template.yaml has 1',
+      'Function.Environment.DASH_JOBS_WORKER: expected undefined, template.yaml has {"Ref":"DashWorkerFunction"}',
+    ]);
+  });
+
   test('reports stage, binary types and every domain field that differ', () => {
     const want = byId('rest-domain-basepath-hz-py314-x86');
     const got = renderTemplate({

@@ -99,8 +99,8 @@ export const VARIANTS: readonly Variant[] = [
       '--hosted-zone-id', 'Z0ABC'],
   },
   {
-    id: 'http-cognito-stage-default-py312',
-    flags: ['--api', 'http', '--auth', 'cognito', '--stage', '$default', '--runtime', 'python3.12'],
+    id: 'http-cognito-stage-default-nobg-py312',
+    flags: ['--api', 'http', '--auth', 'cognito', '--stage', '$default', '--runtime', 'python3.12', '--no-background'],
   },
   {
     id: 'http-cognito-domain-root-py311-x86',
@@ -113,9 +113,9 @@ export const VARIANTS: readonly Variant[] = [
     flags: ['--auth', 'ip', '--allow-ip', '203.0.113.0/24,2001:db8::/32', '--runtime', 'python3.12', '--arch', 'x86_64'],
   },
   {
-    id: 'rest-ip-domain-basepath-py311',
+    id: 'rest-ip-domain-basepath-nobg-py311',
     flags: ['--auth', 'ip', '--allow-ip', '198.51.100.7/32', '--domain', 'office.example.com', '--certificate-arn', CERT,
-      '--base-path', 'ops', '--runtime', 'python3.11'],
+      '--base-path', 'ops', '--runtime', 'python3.11', '--no-background'],
   },
 ];
 
@@ -132,8 +132,10 @@ export type DomainMode = 'none' | 'root' | 'base-path';
  * got a default or a flag wrong, the rendered template disagrees with this and the matrix fails.
  */
 export function expectedAnswers(v: Variant): ExpectedAnswers {
+  // node:util parseArgs learned --no-<flag> only in Node 20.16 / 22.4.
+  const background = !v.flags.includes('--no-background');
   const { values } = parseArgs({
-    args: v.flags,
+    args: v.flags.filter((f) => f !== '--no-background' && f !== '--background'),
     strict: true,
     options: {
       api: { type: 'string' },
@@ -161,6 +163,7 @@ export function expectedAnswers(v: Variant): ExpectedAnswers {
     hostedZoneId: values['hosted-zone-id'] ?? '',
     basePath: values['base-path'] ?? '',
     cdn: values.cdn ?? false,
+    background,
     memory: Number(values.memory ?? 1024),
     timeout: Number(values.timeout ?? (api === 'rest' ? 29 : 30)),
     binaryTypes: (values['binary-types'] ?? '*/*').split(','),

@@ -80,6 +80,13 @@ describe('matrix table', () => {
     expect(idsWhere((a) => a.api === 'http' && a.stage === '$default' && a.domain !== '')).not.toEqual([]);
   });
 
+  test('background callbacks (the default) and --no-background both appear, each with a variant sam build builds', () => {
+    for (const on of [true, false]) {
+      expect(idsWhere((a) => a.background === on), String(on)).not.toEqual([]);
+      expect(idsWhere((a) => a.background === on && a.runtime === CI_PYTHON_RUNTIME), String(on)).not.toEqual([]);
+    }
+  });
+
   test('CloudFront (--cdn) appears with both APIs, without a domain and with one (root and base path)', () => {
     for (const api of APIS) expect(idsWhere((a) => a.cdn && a.api === api), api).not.toEqual([]);
     for (const mode of DOMAIN_MODES) expect(idsWhere((a) => a.cdn && domainMode(a) === mode), mode).not.toEqual([]);

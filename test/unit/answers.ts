@@ -10,6 +10,7 @@ export const DEFAULT_ANSWERS: Answers = {
   hostedZoneId: '',
   basePath: '',
   cdn: false,
+  background: true,
   memory: 1024,
   timeout: 29,
   binaryTypes: ['*/*'],

@@ -79,8 +79,23 @@ describe('the table', () => {
   });
 
   it('keeps a file out of the project exactly when its row is off', async () => {
-    const { files } = await project({});
+    const { files } = await project({ background: false });
     const optional = OPTIONAL_FILES.flatMap((row) => row.paths);
     expect(files.filter((f) => optional.includes(f))).toEqual([]);
+  });
+});
+
+describe('background callbacks', () => {
+  const BACKGROUND_FILES = [
+    'src/pages/report.py',
+    'src/serverless_dash/background.py',
+    'src/serverless_dash/worker.py',
+    'tests/background_app.py',
+    'tests/test_background.py',
+    'tools/local_aws.py',
+  ];
+  it.each([true, false])('with background %s: its manager, worker, tests and local server, or none of them', async (on) => {
+    const { files } = await project({ background: on });
+    expect(files.filter((f) => BACKGROUND_FILES.includes(f)).sort()).toEqual(on ? BACKGROUND_FILES : []);
   });
 });

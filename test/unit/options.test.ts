@@ -294,6 +294,14 @@ describe('resolveAnswers without a TTY', () => {
     expect(raw.git).toBe(true);
   });
 
+  it('runs long callbacks in the background unless --no-background (DESIGN.md section 13)', async () => {
+    expect(toAnswers(await resolve([])).background).toBe(true);
+    expect(toAnswers(await resolve(['--background'])).background).toBe(true);
+    expect(toAnswers(await resolve(['--no-background'])).background).toBe(false);
+    expect(parseCliArgs(['--no-background']).given).toEqual({ background: false });
+    expect(() => parseCliArgs(['--background', '--no-background'])).toThrow(UsageError);
+  });
+
   it('splits binary types on commas', async () => {
     expect(toAnswers(await resolve(['--binary-types', 'image/*, font/woff2'])).binaryTypes).toEqual(['image/*', 'font/woff2']);
   });

@@ -123,6 +123,9 @@ def stack_environment(config: StackConfig) -> dict[str, str]:
     test it; these tests test the app behind it."""
     env = config.string_environment()
     env["DASH_AUTH"] = "none"
+    # Background callbacks: the session's local DynamoDB (tests/conftest.py), jobs in threads.
+    env.update({k: v for k, v in os.environ.items() if k.startswith(("DASH_JOBS_", "AWS_"))})
+    env.pop("DASH_JOBS_SECRET", None)
     if config.door == "cloudfront":
         from tools.cloudfront import function_environment
 

@@ -13,18 +13,23 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import json
 import mimetypes
 import os
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Response
 
 from tools.apigateway import GatewayResponse, LocalGateway
 from tools.stack_config import APP_VARIABLE, HANDLER_MODULE, StackConfig, stack_config
+
+if TYPE_CHECKING:
+    from tools.local_aws import LocalAws
 
 TESTS = Path(__file__).resolve().parent
 EVENTS = TESTS / "events"
@@ -36,6 +41,17 @@ FIXTURE_APP_SPEC = "fixture_app.app:app"
 NOT_FROM_TEMPLATE = ("DASH_AUTH",)
 
 CONFIG = stack_config()
+
+# Background callbacks (a project generated with them): moto's DynamoDB server, one for the session,
+# started while the platform imports the app (the manager's table and worker are named now; the
+# server's address is needed from the first request on, when the signing secret is read from the
+# table); jobs run in threads of the process that starts them.
+JOBS_ENVIRONMENT: dict[str, str] = {}
+_jobs_server: Future[dict[str, str]] | None = None
+if importlib.util.find_spec("tools.local_aws"):
+    _local_aws = importlib.import_module("tools.local_aws")
+    JOBS_ENVIRONMENT.update({"DASH_JOBS_TABLE": _local_aws.TABLE, "DASH_JOBS_WORKER": "thread"})
+    _jobs_server = ThreadPoolExecutor(1).submit(_local_aws.for_this_process)
 
 
 # What Secrets Manager generates for a stack with CloudFront (64 letters and digits), as a test
@@ -49,6 +65,7 @@ def fixture_app_environment(config: StackConfig = CONFIG) -> dict[str, str]:
     (with CloudFront, the origin secret as resolved on deploy)."""
     env = {k: v for k, v in config.string_environment().items() if k not in NOT_FROM_TEMPLATE}
     env[APP_VARIABLE] = FIXTURE_APP_SPEC
+    env.update(JOBS_ENVIRONMENT)
     if config.cdn is not None:
         env[ORIGIN_SECRET_VARIABLE] = ORIGIN_SECRET
         env[f"{ORIGIN_SECRET_VARIABLE}_PREVIOUS"] = ""
@@ -83,6 +100,9 @@ os.environ.update(fixture_app_environment())
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 handler = importlib.import_module(HANDLER_MODULE)
+if _jobs_server is not None:
+    JOBS_ENVIRONMENT.update(_jobs_server.result())
+    os.environ.update(JOBS_ENVIRONMENT)
 app = handler.app
 
 # Answers of known types and sizes, for the binary and size-limit tests: Flask routes on the app's
@@ -222,3 +242,26 @@ def no_system_mime_types(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mimetypes, "_db", None)
     mimetypes.init()
     mimetypes.add_type("application/javascript", ".js")
+
+
+@pytest.fixture(scope="session")
+def aws() -> LocalAws:
+    """A real DynamoDB-compatible server for background callbacks: moto's server mode, a process
+    of its own on a free port of 127.0.0.1, with the job table created as template.yaml has it."""
+    from tools import local_aws  # only in a project with background callbacks
+
+    local_aws.for_this_process()
+    assert local_aws._this_process is not None
+    return local_aws._this_process
+
+
+@pytest.fixture
+def jobs_environment(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The function's environment for background callbacks, pointed at the local server (the
+    store) and a local worker (jobs run in a thread of this process)."""
+    env = aws.environment()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for name in ("DASH_JOBS_SECRET", "DASH_JOBS_WORKER_TIMEOUT", "DASH_JOBS_MAX_EVENT_AGE"):
+        monkeypatch.delenv(name, raising=False)
+    return env

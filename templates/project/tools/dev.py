@@ -38,6 +38,14 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.setdefault("DASH_AUTH", config.environment.get("DASH_AUTH") or "none")
         print(importlib.import_module("tools.local_sign_in").configure(), flush=True)
 
+    if loader.optional("background") is not None:
+        # Background callbacks: jobs in threads, their state in this process's memory (make serve
+        # and the tests use moto's DynamoDB server instead; make dev has one process).
+        os.environ.setdefault("DASH_JOBS_TABLE", "memory")
+        os.environ.setdefault("DASH_JOBS_WORKER", "thread")
+        os.environ.pop("DASH_JOBS_SECRET", None)
+        print("Background callbacks: jobs in threads of this process, their state in its memory", flush=True)
+
     app = loader.load(debug=True)
     if auth is not None and auth.enabled():
         app.server.wsgi_app = auth.protect(app, "/", app.server.wsgi_app)  # type: ignore[method-assign]

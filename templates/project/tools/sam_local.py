@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -106,6 +107,9 @@ def local_api(
 
     cwd = str(template.resolve().parent)
     stacks, _ = SamLocalStackProvider.get_stacks(str(template))
+    jobs = importlib.util.find_spec("tools.local_aws")
+    if jobs is not None:  # background callbacks: the table at moto's server, jobs in threads
+        env_vars = importlib.import_module("tools.local_aws").sam_env_vars(env_vars)
     runner = LocalLambdaRunner(
         local_runtime=InProcessRuntime(),  # type: ignore[arg-type]
         function_provider=SamFunctionProvider(stacks),

@@ -56,7 +56,9 @@ def function_environment(config: StackConfig, app: str | None = None) -> str:
     if app:
         os.environ[APP_VARIABLE] = app
     sign_in = optional_tool("local_sign_in")
-    return sign_in.configure() if sign_in is not None else "Sign-in: none (the project was generated without it)"
+    said = sign_in.configure() if sign_in is not None else "Sign-in: none (the project was generated without it)"
+    jobs = optional_tool("local_aws")  # background callbacks: moto's DynamoDB, jobs in threads
+    return f"{said}\n{jobs.configure()}" if jobs is not None else said
 
 
 def lambda_handler() -> Callable[[dict[str, Any], Any], Any]:
