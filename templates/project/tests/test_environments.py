@@ -68,8 +68,13 @@ def test_the_custom_domain_is_prods_alone() -> None:
         return
     dev, prod = stack("dev"), stack("prod")
     domain_resources = [name for name, r in template()["Resources"].items() if r.get("Condition") == "HasCustomDomain"]
-
-    assert domain_resources, "the domain's resources depend on the DomainName parameter"
+    distribution = template()["Resources"].get("DashDistribution", {}).get("Properties", {}).get("DistributionConfig")
+    if distribution is not None:
+        # Behind CloudFront the domain is the distribution's alias (and its records, with a zone).
+        assert prod.resolve(distribution).get("Aliases") == [prod.resolve({"Ref": "DomainName"})] != [""]
+        assert "Aliases" not in dev.resolve(distribution)
+    else:
+        assert domain_resources, "the domain's resources depend on the DomainName parameter"
     assert all(prod.exists(name) for name in domain_resources)
     assert not any(dev.exists(name) for name in domain_resources)
     assert "DASH_CUSTOM_DOMAIN" not in function_variables("dev")
