@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 
 from dash import Dash
-from flask import Response, request
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -28,6 +30,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 # name; an asset without its hash): kept this long, then revalidated (ETag).
 UNVERSIONED_FILE = "public, max-age=600"
 _SUITES = "/_dash-component-suites/"
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def asset_hashes(folder: Path) -> dict[str, str]:
@@ -43,33 +47,58 @@ def asset_hashes(folder: Path) -> dict[str, str]:
 
 def install(app: Dash) -> None:
     """Add the headers to every answer of `app`, and content hashes to its page's asset links."""
-    server = app.server
     hashes = asset_hashes(Path(app.config.assets_folder))
+    if hashes:
+        # In the page: <prefix><assets_url_path>/style.css?m=315532800.0 (Dash's own hook for its page).
+        asset_link = re.compile(re.escape(app.get_asset_url("")) + r'([^"?\s]+)\?m=[0-9.]+')
+
+        def hashed_link(match: re.Match[str]) -> str:
+            digest = hashes.get(match.group(1))
+            return f"{match.group(0).partition('?')[0]}?m={digest}" if digest else match.group(0)
+
+        interpolate_index = app.interpolate_index
+
+        def with_hashed_links(**kwargs: Any) -> str:
+            return asset_link.sub(hashed_link, interpolate_index(**kwargs))
+
+        app.interpolate_index = with_hashed_links  # type: ignore[method-assign]
     assets_route = "/" + app.config.assets_url_path.strip("/") + "/"
-    # In the page: <prefix><assets_url_path>/style.css?m=315532800.0
-    asset_link = re.compile(re.escape(app.get_asset_url("")) + r'([^"?\s]+)\?m=[0-9.]+')
+    app.server.wsgi_app = HeadersMiddleware(app.server.wsgi_app, hashes, assets_route)  # type: ignore[method-assign]
 
-    def hashed_link(match: re.Match[str]) -> str:
-        digest = hashes.get(match.group(1))
-        return f"{match.group(0).partition('?')[0]}?m={digest}" if digest else match.group(0)
 
-    # Flask runs these in reverse order of registration: after Dash's compression was registered,
-    # so the page is still uncompressed here.
-    @server.after_request
-    def add_headers(response: Response) -> Response:
-        if response.status_code == 200:
-            if request.path.startswith(assets_route):
-                current = hashes.get(request.path[len(assets_route) :])
-                fresh = current is not None and request.args.get("m") == current
-                response.headers["Cache-Control"] = IMMUTABLE if fresh else UNVERSIONED_FILE
-            elif request.path.startswith(_SUITES):
-                response.headers.setdefault("Cache-Control", UNVERSIONED_FILE)
-            elif response.mimetype == "text/html" and not response.direct_passthrough and hashes:
-                page = response.get_data(as_text=True)
-                response.set_data(asset_link.sub(hashed_link, page))
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        # apig-wsgi sets the scheme from X-Forwarded-Proto, which API Gateway always sends.
-        if request.scheme == "https":
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
-        return response
+class HeadersMiddleware:
+    """WSGI middleware: the security headers (HSTS over https) on every answer, unless the app set
+    its own, and the Cache-Control of Dash's files and the assets. A few list operations per
+    request, where a Flask after_request hook cost ten times as much."""
+
+    def __init__(self, wsgi_app: WsgiApp, hashes: dict[str, str], assets_route: str) -> None:
+        self.wsgi_app = wsgi_app
+        self.hashes = hashes
+        self.assets_route = assets_route
+        self.headers = list(SECURITY_HEADERS.items())
+        self.https_headers = [*self.headers, ("Strict-Transport-Security", HSTS)]
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or ""
+        added = self.https_headers if environ.get("wsgi.url_scheme") == "https" else self.headers
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _ in headers}
+            headers = headers + [(name, value) for name, value in added if name.lower() not in present]
+            if status.startswith("200"):
+                cache_control = self._cache_control(path, environ, "cache-control" in present)
+                if cache_control is not None:
+                    headers = [(k, v) for k, v in headers if k.lower() != "cache-control"]
+                    headers.append(("Cache-Control", cache_control))
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+    def _cache_control(self, path: str, environ: dict[str, Any], has_one: bool) -> str | None:
+        if path.startswith(self.assets_route):
+            current = self.hashes.get(path[len(self.assets_route) :])
+            shown = parse_qs(environ.get("QUERY_STRING") or "").get("m", [None])[0]
+            return IMMUTABLE if current is not None and shown == current else UNVERSIONED_FILE
+        if path.startswith(_SUITES) and not has_one:
+            return UNVERSIONED_FILE
+        return None

@@ -112,11 +112,12 @@ class StoredEncodings:
         return [b"" if environ["REQUEST_METHOD"] == "HEAD" else data]
 
     def _stored(self, environ: dict[str, Any]) -> tuple[str, Path] | None:
-        accepted = accepted_encodings(environ.get("HTTP_ACCEPT_ENCODING"))
-        if not accepted:
-            return None
+        # The path first: most requests (the page, the layout, callbacks) name no file.
         source = self._source(environ.get("PATH_INFO") or "")
         if source is None:
+            return None
+        accepted = accepted_encodings(environ.get("HTTP_ACCEPT_ENCODING"))
+        if not accepted:
             return None
         for encoding, suffix in STORED_ENCODINGS:
             if encoding in accepted:
