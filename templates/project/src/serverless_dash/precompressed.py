@@ -20,7 +20,6 @@ the app, which answers them (304, 206) as usual.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,12 +27,12 @@ from typing import Any
 
 from dash import Dash
 from dash.fingerprint import check_fingerprint
+from werkzeug.http import parse_accept_header
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # Preferred first: what the build stores, and the file suffix it uses.
 STORED_ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 _SUITES = "/_dash-component-suites/"
-_QVALUE = re.compile(r"q\s*=\s*([0-9.]+)")
 # Requests whose answer depends on more than the path: never answered from the kept answers.
 _CONDITIONAL = (
     "HTTP_IF_NONE_MATCH",
@@ -50,14 +49,8 @@ def serve_stored_encodings(app: Dash) -> None:
 
 
 def accepted_encodings(accept_encoding: str | None) -> set[str]:
-    """The codings the client accepts (a q-value of 0 refuses one)."""
-    accepted = set()
-    for part in (accept_encoding or "").split(","):
-        coding, _, params = part.strip().partition(";")
-        q = _QVALUE.search(params)
-        if coding.strip() and not (q and float(q.group(1)) == 0):
-            accepted.add(coding.strip().lower())
-    return accepted
+    """The codings the client names and accepts (a q-value of 0 refuses one), parsed by werkzeug."""
+    return {coding.lower() for coding, quality in parse_accept_header(accept_encoding) if quality > 0}
 
 
 class StoredEncodings:
@@ -116,11 +109,9 @@ class StoredEncodings:
         source = self._source(environ.get("PATH_INFO") or "")
         if source is None:
             return None
-        accepted = accepted_encodings(environ.get("HTTP_ACCEPT_ENCODING"))
-        if not accepted:
-            return None
+        accepted = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"))
         for encoding, suffix in STORED_ENCODINGS:
-            if encoding in accepted:
+            if accepted.quality(encoding) > 0:  # named, or "*"
                 stored = source.with_name(source.name + suffix)
                 if stored.is_file():
                     return encoding, stored
