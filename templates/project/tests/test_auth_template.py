@@ -51,7 +51,8 @@ if HAS_COGNITO:
 
     def test_the_app_client_knows_the_public_door(config: StackConfig) -> None:
         # The stack as its parameters' defaults make it: prod (tests/test_auth_environments.py: dev).
-        client = Stack(load_template()).resolve(RESOURCES["DashUserPoolClient"]["Properties"])
+        stack = Stack(load_template())
+        client = stack.resolve(RESOURCES["DashUserPoolClient"]["Properties"])
         callbacks = [_sub(u) for u in client["CallbackURLs"]]
         sign_outs = [_sub(u) for u in client["LogoutURLs"]]
         prefix = config.public_prefix
@@ -62,7 +63,14 @@ if HAS_COGNITO:
         elif config.door == "custom-domain":
             public = [f"https://{config.domain}{prefix}"]
         else:
-            public = [f"https://${{DashApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}{prefix}"]
+            # Resolved as the client's URLs are (the stack's region and URL suffix filled in).
+            public = [
+                _sub(
+                    stack.resolve(
+                        {"Fn::Sub": f"https://${{DashApi}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}{prefix}"}
+                    )
+                )
+            ]
         listed = [url.removesuffix("_auth/callback") for url in callbacks]
 
         assert set(public) <= set(listed), (public, listed)
