@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,7 +85,7 @@ def start(port: int = 0, timeout: float = 20.0) -> LocalAws:
         try:
             with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=1):  # noqa: S310 - http://127.0.0.1
                 return LocalAws(process, endpoint)
-        except (urllib.error.URLError, OSError):
+        except OSError:  # URLError is one; not yet listening, or refused
             if process.poll() is not None or time.monotonic() > end:
                 process.kill()
                 raise RuntimeError(f"moto's server did not answer on {endpoint}") from None
