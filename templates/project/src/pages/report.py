@@ -67,6 +67,9 @@ def layout(**_query: str) -> html.Main:
 
 @callback(
     Output("report-table", "children"),
+    # Also the last word of the status line: the final progress and the result may arrive in one
+    # answer, and then the renderer shows the result without that progress.
+    Output("report-status", "children", allow_duplicate=True),
     Input("report-run", "n_clicks"),
     State("report-weighting", "value"),
     background=True,
@@ -98,7 +101,8 @@ def build_report(set_progress, n_clicks, weighting):
                 figures.append(sum(r.life_expectancy for r in selection) / len(selection))
         rows.append(html.Tr([html.Td(continent), *(html.Td(f"{f:.1f}") for f in figures)]))
     set_progress((str(len(continents)), str(len(continents)), "Done."))
-    return html.Table(
+    table = html.Table(
         [html.Thead(html.Tr([html.Th("Continent"), html.Th(str(first)), html.Th(str(last))])), html.Tbody(rows)],
         className="report",
     )
+    return table, "Done."
