@@ -320,7 +320,9 @@ def test_install_takes_the_stack_secret_from_the_environment(jobs_environment: d
     monkeypatch.setenv("DASH_JOBS_SECRET", "from-the-stack")
     app = Dash(__name__)
     install(app)
-    assert app.server.secret_key == b"from-the-stack"
+    # Dash asks the manager (no secret_key: Flask would open a signed-cookie session per request).
+    assert not app.server.secret_key
+    assert app._get_signing_secret() == b"from-the-stack"
 
 
 def test_a_secret_that_cannot_be_read_fails_the_request_instead_of_signing_with_another(
