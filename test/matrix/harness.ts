@@ -11,7 +11,7 @@ import { execa, type Options } from 'execa';
 import { StackValues } from './cfn-values.js';
 import { parseCfnTemplate, type CfnTemplate } from './cfn-yaml.js';
 import { launchChromium } from './chromium.js';
-import { driveDropin } from './dropin/drive.js';
+import { driveDropin, driveExample } from './dropin/drive.js';
 import { BASE_FLAGS, expectedAnswers, type ExpectedAnswers, type Variant } from './variants.js';
 import { REPO_ROOT, settings, venvBin, venvEnv } from './settings.js';
 
@@ -195,7 +195,8 @@ export async function runVariant(variant: Variant, ctx: VariantContext): Promise
   } else {
     progress(who, `sam build skipped: ${expected.runtime} is not the local Python (${ctx.buildRuntime})`);
   }
-  await dropInApp(who, dir, publicPrefix(expected), DROPIN_BROWSER_VARIANTS.includes(variant.id), inProject);
+  await browse(who, 'example: browser', dir, publicPrefix(expected), driveExample);
+  await dropInApp(who, dir, publicPrefix(expected), inProject);
   progress(who, `PASSED (${seconds(started)})`);
   if (!settings.keepOutput) await fs.rm(dir, { recursive: true, force: true });
 }
@@ -583,15 +584,6 @@ export function publicPrefix(want: ExpectedAnswers): string {
   return want.stage === '$default' ? '/' : `/${want.stage}/`;
 }
 
-/** The variants whose drop-in app a browser drives too: REST and HTTP, API Gateway's URL with a
- *  stage and with $default, a custom domain's base path, CloudFront (the rest run its tests only). */
-export const DROPIN_BROWSER_VARIANTS: readonly string[] = [
-  'rest-default-py313',
-  'rest-domain-basepath-py312',
-  'http-nodomain-stage-default-py314',
-  'http-cdn-domain-basepath-hz-py311-x86',
-];
-
 /** An ordinary Dash Pages app (test/matrix/dropin/app/, as Dash's documentation writes one) and a
  *  page of it whose layout raises (dropin/broken.py). */
 export const DROPIN_DIR = path.join(REPO_ROOT, 'test', 'matrix', 'dropin');
@@ -604,9 +596,9 @@ const EXAMPLE_FILES = ['app.py', 'pages', 'data.py', 'gapminder.csv', 'assets'];
  * The issue's "bring your own Dash app", for real: the example goes, an ordinary Dash Pages app comes
  * in with one page whose layout raises. The project's own pytest must fail, and only on that page,
  * naming it; without that page it passes; `ruff format` then `ruff check` pass (ruff's defaults for
- * the user's code); and in DROPIN_BROWSER_VARIANTS a browser drives the app at the public door.
+ * the user's code); and a browser drives the app at the public door.
  */
-export async function dropInApp(who: string, dir: string, prefix: string, browser: boolean, inProject: StepOptions): Promise<void> {
+export async function dropInApp(who: string, dir: string, prefix: string, inProject: StepOptions): Promise<void> {
   const src = path.join(dir, 'src');
   await checkStep(who, 'drop-in: replace the example', async () => {
     for (const name of EXAMPLE_FILES) await fs.rm(path.join(src, name), { recursive: true, force: true });
@@ -636,14 +628,23 @@ export async function dropInApp(who: string, dir: string, prefix: string, browse
   await runStep(who, 'drop-in: ruff format', venvBin('ruff'), ['format', '--no-cache', '.'], inProject);
   await runStep(who, 'drop-in: ruff check', venvBin('ruff'), ['check', '--no-cache', '.'], inProject);
   await runStep(who, 'drop-in: ruff format --check', venvBin('ruff'), ['format', '--no-cache', '--check', '.'], inProject);
-  if (!browser) return;
-  await checkStep(who, 'drop-in: browser', async () => {
+  await browse(who, 'drop-in: browser', dir, prefix, driveDropin);
+}
+
+type Drive = (context: Awaited<ReturnType<typeof launchChromium>>, origin: string, prefix: string, screenshot: string) => Promise<void>;
+
+/** Chromium through the project's `make serve` (the stand-in for its one door) at its public prefix. */
+async function browse(who: string, step: string, dir: string, prefix: string, drive: Drive): Promise<void> {
+  await checkStep(who, step, async () => {
     const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'serverless-dash-chromium-'));
     const context = await launchChromium(userDataDir);
     const server = await startServe(['make', 'serve'], dir);
     try {
       if (server.printedPath !== prefix) throw new Error(`make serve printed ${server.printedPath}, the stack's prefix is ${prefix}`);
-      await driveDropin(context, server.origin, prefix, path.join(settings.outputDir, 'matrix', `${path.basename(dir)}-dropin.png`));
+      const shot = path.join(settings.outputDir, 'matrix', `${path.basename(dir)}-${step.split(':')[0]}.png`);
+      await drive(context, server.origin, prefix, shot);
+    } catch (e) {
+      throw new Error(`${String(e)}\nmake serve said:\n${server.output().slice(-4000)}`);
     } finally {
       await server.stop();
       await context.close();

@@ -1,4 +1,5 @@
-// A browser through the drop-in app (test/matrix/dropin/app/) at the stack's public door: the pages
+// A browser through the generated example and the drop-in app (test/matrix/dropin/app/) at the
+// stack's public door: the pages
 // draw, callbacks answer, the app's own assets arrive, every link and request stays inside the
 // prefix, and there is no console error and no failed request.
 import type { BrowserContext, Page } from 'playwright-core';
@@ -29,7 +30,8 @@ async function textIs(page: Page, selector: string, text: string) {
   await page.waitForFunction(([s, t]) => document.querySelector(s)?.textContent === t, [selector, text] as const);
 }
 
-export async function driveDropin(context: BrowserContext, origin: string, prefix: string, screenshot: string): Promise<void> {
+/** A page that records what must not happen: console errors, failed requests, requests outside the prefix. */
+export async function watchedPage(context: BrowserContext, origin: string, prefix: string) {
   const page = await context.newPage();
   page.setDefaultTimeout(PAGE_TIMEOUT_MS);
   const consoleErrors: string[] = [];
@@ -43,6 +45,44 @@ export async function driveDropin(context: BrowserContext, origin: string, prefi
     if (url.origin === origin && !url.pathname.startsWith(prefix)) outside.push(url.pathname);
   });
   page.on('response', (r) => r.status() >= 400 && failedRequests.push(`${r.request().method()} ${r.url()}: ${r.status()}`));
+  const nothingWrong = () => {
+    check(outside.length === 0, `requests outside ${prefix}: ${outside.join(', ')}`);
+    check(consoleErrors.length === 0, `console errors:\n${consoleErrors.join('\n')}`);
+    check(failedRequests.length === 0, `failed requests:\n${failedRequests.join('\n')}`);
+  };
+  return { page, nothingWrong };
+}
+
+/**
+ * The generated example at the stack's public door: the overview draws and its charts callback
+ * answers (the KPIs fill in), the favicon arrives as an icon, every link stays inside the prefix,
+ * the navigation opens the country list and a country's page.
+ */
+export async function driveExample(context: BrowserContext, origin: string, prefix: string, screenshot: string): Promise<void> {
+  const { page, nothingWrong } = await watchedPage(context, origin, prefix);
+  try {
+    const favicon = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/favicon.ico'));
+    await page.goto(`${origin}${prefix}`);
+    await page.waitForFunction(() => (document.querySelector('#kpi-countries')?.textContent ?? '') !== '');
+    await page.locator('#scatter .main-svg').first().waitFor();
+    const icon = await (await favicon).body();
+    check(icon.subarray(0, 4).equals(Buffer.from([0, 0, 1, 0])), `the favicon is not an icon's bytes (${icon.subarray(0, 8).toString('hex')})`);
+    await linksInside(page, prefix);
+    await page.screenshot({ path: screenshot, fullPage: true });
+    await page.locator('a.nav-link', { hasText: 'Countries' }).click();
+    await page.waitForFunction((p) => location.pathname === p, `${prefix}countries`);
+    await page.locator('.country-list a', { hasText: /^Sweden$/ }).click();
+    await page.waitForFunction((p) => location.pathname === p, `${prefix}country/sweden`);
+    await textIs(page, '#country-name', 'Sweden');
+    await linksInside(page, prefix);
+    nothingWrong();
+  } finally {
+    await page.close();
+  }
+}
+
+export async function driveDropin(context: BrowserContext, origin: string, prefix: string, screenshot: string): Promise<void> {
+  const { page, nothingWrong } = await watchedPage(context, origin, prefix);
   try {
     // Home: the page draws, its callback answers on load and when the input changes.
     await page.goto(`${origin}${prefix}`);
@@ -85,9 +125,7 @@ export async function driveDropin(context: BrowserContext, origin: string, prefi
     await textIs(page, 'h2', 'This page does not exist');
     await linksInside(page, prefix);
 
-    check(outside.length === 0, `requests outside ${prefix}: ${outside.join(', ')}`);
-    check(consoleErrors.length === 0, `console errors:\n${consoleErrors.join('\n')}`);
-    check(failedRequests.length === 0, `failed requests:\n${failedRequests.join('\n')}`);
+    nothingWrong();
   } finally {
     await page.close();
   }
