@@ -18,6 +18,7 @@ import json
 import mimetypes
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -961,7 +962,9 @@ def project_function_environment(project: Path) -> dict[str, str]:
         "print(json.dumps(stack_config().string_environment()))"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    out = subprocess.run([sys.executable, "-c", program], cwd=project, env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", program], cwd=project, env=env, check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout)
 
 
@@ -986,11 +989,115 @@ def artefact_cold_start(
         return {"runs": runs, **cold_starts(commands, env, runs)}
 
 
+# --- background callbacks (issue 17) -------------------------------------------------------------
+
+
+def measure_jobs(project: Path, runs: int) -> dict[str, Any]:
+    """The request that starts a background job (the example's Report page: a job record written to
+    the table, the worker started; locally a thread stands for the asynchronous Lambda invoke, the
+    table is moto's server) against a plain warm callback (the overview's charts), both through
+    handler.lambda_handler in this process, in turns. And what a container's first request pays for
+    the signing secret: the job table's reads counted from the import to the first page."""
+    handler = import_handler(project)
+    from page_load import BROWSER_ACCEPT_ENCODING, _outputs, decoded_body, get, post_json
+    from serverless_dash import background
+    from tools.apigateway import LocalGateway
+    from tools.stack_config import stack_config
+
+    manager = background.installed_manager(handler.app)
+    reads = {"n": 0}
+    for name in ("get", "take"):
+        original = getattr(manager.store, name)
+
+        def counted(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            reads["n"] += 1
+            return _original(*args, **kwargs)
+
+        setattr(manager.store, name, counted)
+
+    captured: list[dict[str, Any]] = []
+
+    def record(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        captured.append(event)
+        return handler.lambda_handler(event, context)
+
+    config = stack_config()
+    gateway = LocalGateway(config, record, custom_domain=config.door == "custom-domain")
+    prefix = gateway.prefix
+    page = decoded_body(get(gateway, prefix + "report", "text/html", BROWSER_ACCEPT_ENCODING)).decode()
+    first_page_reads = reads["n"]
+    end_id = json.loads(
+        re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page, re.DOTALL).group(1)
+    )["end_id"]
+    dependencies = json.loads(decoded_body(get(gateway, prefix + "_dash-dependencies", "application/json")))
+    dep = next(d for d in dependencies if "report-table.children" in d["output"])
+    outputs = _outputs(dep["output"])
+    start_body = {
+        "output": dep["output"],
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": [{**i, "value": 1} for i in dep["inputs"]],
+        "state": [{**s, "value": "population"} for s in dep["state"]],
+        "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"],
+    }
+    url = f"{prefix}_dash-update-component?endId={end_id}"
+    started = post_json(gateway, url, start_body, BROWSER_ACCEPT_ENCODING)
+    answer = json.loads(decoded_body(started))
+    if started.status != 200 or not {"cacheKey", "job"} <= set(answer):
+        raise SystemExit(f"the job did not start: {started.status} {answer}")
+    start_event = captured[-1]
+    events = capture_events(project)  # the handler is imported already: the same process and app
+    callback_event = events["callback"]
+    # The job itself runs ~3 s in a thread: cancel each one right after it started, so the threads
+    # and the table stay small; the start is what is timed.
+    jobs: list[str] = []
+
+    def timed(event: dict[str, Any]) -> Callable[[], int]:
+        def call() -> int:
+            begin = time.perf_counter_ns()
+            response = handler.lambda_handler(event, None)
+            spent = time.perf_counter_ns() - begin
+            if response["statusCode"] != 200:
+                raise SystemExit(f"{event.get('path')}: {response['statusCode']}")
+            if event is start_event:
+                body = response["body"]
+                jobs.append(
+                    json.loads(base64.b64decode(body) if response.get("isBase64Encoded") else body).get("job", "")
+                )
+            return spent
+
+        return call
+
+    count = max(runs // 6, 40)
+    plain, start = alternate([timed(callback_event), timed(start_event)], count)
+    for job in jobs:  # the handle Dash signed: "<job>~<signature>"
+        manager.terminate_job(job.rpartition("~")[0])
+    return {
+        "requests": count,
+        "plain_callback_ms": median_ms(plain),
+        "job_start_ms": median_ms(start),
+        "difference_ms": median_ms(start) - median_ms(plain),
+        "ratio": median_ms(start) / median_ms(plain),
+        "first_page_store_reads": first_page_reads,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "what",
-        choices=["cold", "warm", "page", "artefact", "artefact-pandas", "serving", "cdn", "visitors", "signin", "worker"],
+        choices=[
+            "cold",
+            "warm",
+            "page",
+            "artefact",
+            "artefact-pandas",
+            "serving",
+            "cdn",
+            "visitors",
+            "signin",
+            "worker",
+            "jobs",
+        ],
     )
     parser.add_argument("role", nargs="?", choices=["handler", "bare"], help="worker: which side it measures")
     parser.add_argument("--project", type=Path, help="a generated project")
@@ -1022,6 +1129,9 @@ def main() -> None:
         return
     if args.what == "signin":
         json.dump(measure_signin(project, args.runs), sys.stdout)
+        return
+    if args.what == "jobs":
+        json.dump(measure_jobs(project, args.runs), sys.stdout)
         return
     if args.what == "cold":
         result = measure_cold(project, args.runs)
