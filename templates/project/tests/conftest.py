@@ -17,6 +17,7 @@ import importlib.util
 import json
 import mimetypes
 import os
+import subprocess
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -48,6 +49,11 @@ CONFIG = stack_config()
 # table); jobs run in threads of the process that starts them.
 JOBS_ENVIRONMENT: dict[str, str] = {}
 _jobs_server: Future[dict[str, str]] | None = None
+# The session starts processes from threads while others import (moto's server here, the tools'
+# servers at collection). With vfork, which CPython uses by default, a child's exec can read memory
+# another thread is changing: a CI run failed here with OSError: [Errno 14] Bad address. The
+# subprocess module documents this switch for that case.
+subprocess._USE_VFORK = False  # type: ignore[attr-defined]
 if importlib.util.find_spec("tools.local_aws"):
     _local_aws = importlib.import_module("tools.local_aws")
     JOBS_ENVIRONMENT.update({"DASH_JOBS_TABLE": _local_aws.TABLE, "DASH_JOBS_WORKER": "thread"})
