@@ -83,6 +83,22 @@ def import_handler(project: Path, **overrides: str) -> Any:
     return importlib.import_module(HANDLER_MODULE)
 
 
+def recording_gateway(handler: Any) -> tuple[Any, list[dict[str, Any]]]:
+    """The project's LocalGateway at the stack's public door, in front of `handler`, and the list of
+    the events it sends (each appended before the handler answers it)."""
+    from tools.apigateway import LocalGateway
+    from tools.stack_config import stack_config
+
+    events: list[dict[str, Any]] = []
+
+    def record(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        events.append(event)
+        return handler.lambda_handler(event, context)
+
+    config = stack_config()
+    return LocalGateway(config, record, custom_domain=config.door == "custom-domain"), events
+
+
 def capture_events(project: Path, **overrides: str) -> dict[str, Any]:
     """REST events for GET /<prefix>/, GET _dash-layout and the charts callback, as API Gateway sends
     them through the stack's public door, built by the project's own LocalGateway (the handler is
@@ -97,17 +113,8 @@ def capture_events(project: Path, **overrides: str) -> dict[str, Any]:
         routed_page,
         routing_callback,
     )
-    from tools.apigateway import LocalGateway
-    from tools.stack_config import stack_config
 
-    events: list[dict[str, Any]] = []
-
-    def record(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        events.append(event)
-        return handler.lambda_handler(event, context)
-
-    config = stack_config()
-    gateway = LocalGateway(config, record, custom_domain=config.door == "custom-domain")
+    gateway, events = recording_gateway(handler)
     prefix = gateway.prefix
     get(gateway, prefix, "text/html,application/xhtml+xml,*/*;q=0.8", BROWSER_ACCEPT_ENCODING)
     layout = get(gateway, prefix + "_dash-layout", "application/json", BROWSER_ACCEPT_ENCODING)
@@ -1001,8 +1008,6 @@ def measure_jobs(project: Path, runs: int) -> dict[str, Any]:
     handler = import_handler(project)
     from page_load import BROWSER_ACCEPT_ENCODING, _outputs, decoded_body, get, post_json
     from serverless_dash import background
-    from tools.apigateway import LocalGateway
-    from tools.stack_config import stack_config
 
     manager = background.installed_manager(handler.app)
     reads = {"n": 0}
@@ -1015,14 +1020,7 @@ def measure_jobs(project: Path, runs: int) -> dict[str, Any]:
 
         setattr(manager.store, name, counted)
 
-    captured: list[dict[str, Any]] = []
-
-    def record(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        captured.append(event)
-        return handler.lambda_handler(event, context)
-
-    config = stack_config()
-    gateway = LocalGateway(config, record, custom_domain=config.door == "custom-domain")
+    gateway, captured = recording_gateway(handler)
     prefix = gateway.prefix
     page = decoded_body(get(gateway, prefix + "report", "text/html", BROWSER_ACCEPT_ENCODING)).decode()
     first_page_reads = reads["n"]
